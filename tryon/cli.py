@@ -1,0 +1,142 @@
+"""`tryon` command line: photo and video try-on, the product catalog."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logging: warnings and up only
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tryon.errors import TryonError
+
+app = typer.Typer(
+    help="Real-time AR virtual try-on: put glasses, sunglasses, hats and earrings on faces in "
+    "photos and videos, at true size, with occlusion and scene lighting.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+ProductOpt = typer.Option(..., "--product", "-p", help="Catalog id (see `tryon products`) or a path to a .glb/.gltf file.")
+VariantOpt = typer.Option(None, "--variant", help="Colour/material variant name (KHR_materials_variants).")
+CategoryOpt = typer.Option(None, "--category", help="For a model file: glasses, sunglasses, hat or earrings (default: glasses).")
+FitOpt = typer.Option(False, "--fit-to-face", help="Scale the product to the wearer's face instead of its true size.")
+FovOpt = typer.Option(60.0, "--fov", help="Camera field of view across the longer image side, degrees (when unknown, 60).")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _product(product: str, category: str | None, fit_to_face: bool):
+    from tryon.products.catalog import resolve_product
+
+    p = resolve_product(product, category)
+    if fit_to_face:
+        p = dataclasses.replace(p, fit=dataclasses.replace(p.fit, fit_to_face=True))
+    return p
+
+
+def _faces_table(faces) -> Table:
+    table = Table("face", "yaw°", "pitch°", "roll°", "distance mm", "PD mm", "face width mm", "confidence", "note")
+    for f in faces:
+        yaw, pitch, roll = f.pose.euler_deg
+        m = f.measurements
+        table.add_row(str(f.face_id), f"{yaw:.1f}", f"{pitch:.1f}", f"{roll:.1f}", f"{m.distance_mm:.0f}",
+                      f"{m.pd_mm:.1f}", f"{m.face_width_mm:.1f}", f"{m.confidence:.2f}", f.skipped or "")
+    return table
+
+
+@app.command()
+def photo(
+    image: Path = typer.Argument(..., help="Input photo (JPEG, PNG, WebP, BMP, TIFF)."),
+    product: str = ProductOpt,
+    variant: Optional[str] = VariantOpt,
+    out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Output image (default: out/<name>_tryon.jpg)."),
+    category: Optional[str] = CategoryOpt,
+    fit_to_face: bool = FitOpt,
+    max_faces: int = typer.Option(4, "--max-faces", help="Most faces to dress (1-4)."),
+    fov: float = FovOpt,
+) -> None:
+    """Try a product on every face in a photo and write the result."""
+    from tryon.errors import NoFaceFound
+    from tryon.frames import read_image_file, write_image_file
+    from tryon.pipeline import TryOnPipeline
+
+    frame = read_image_file(image)
+    target = out_path or Path("out") / f"{image.stem}_tryon.jpg"
+    with TryOnPipeline(_product(product, category, fit_to_face), variant, mode="photo", max_faces=max_faces, fov_deg=fov) as pipe:
+        result = pipe.process(frame)
+    if not result.faces:
+        raise NoFaceFound(f"{image}: no face found; use a photo where the face is visible and lit, looking roughly at the camera")
+    out.print(_faces_table(result.faces))
+    if all(f.skipped for f in result.faces):
+        _fail(result.faces[0].skipped or "no face could be dressed")
+    write_image_file(result.image, target)
+    out.print(f"wrote {target}")
+
+
+@app.command()
+def video(
+    source: Path = typer.Argument(..., help="Input video (any format FFmpeg reads)."),
+    product: str = ProductOpt,
+    variant: Optional[str] = VariantOpt,
+    out_path: Path = typer.Option(..., "--out", "-o", help="Output .mp4 file."),
+    category: Optional[str] = CategoryOpt,
+    fit_to_face: bool = FitOpt,
+    max_faces: int = typer.Option(1, "--max-faces", help="Most faces to track (1-4)."),
+    fov: float = FovOpt,
+) -> None:
+    """Try a product on through a whole video (tracking and smoothing across frames)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from tryon.pipeline import TryOnPipeline
+    from tryon.video import VideoReader, VideoWriter
+
+    frames = dressed = 0
+    with VideoReader(source) as reader, VideoWriter(out_path, reader.info.width, reader.info.height, reader.info.fps) as writer, \
+            TryOnPipeline(_product(product, category, fit_to_face), variant, mode="video", max_faces=max_faces, fov_deg=fov) as pipe, \
+            Progress(TextColumn("try-on"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err) as progress:
+        task = progress.add_task("frames", total=reader.info.frame_count or None)
+        for t, frame in reader:
+            result = pipe.process(frame, t)
+            writer.write(result.image)
+            frames += 1
+            dressed += any(f.anchors_px for f in result.faces)
+            progress.advance(task)
+    out.print(f"wrote {out_path}: {frames} frames, product shown on {dressed}")
+
+
+@app.command()
+def products() -> None:
+    """List the bundled product catalog."""
+    from tryon.products.catalog import list_products
+
+    table = Table("id", "name", "category", "width mm", "variants")
+    for p in list_products():
+        width = f"{p.fit.real_width_mm:.0f}" if p.fit.real_width_mm else ""
+        table.add_row(p.id, p.name, p.fit.category, width, ", ".join(p.variants))
+    out.print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except TryonError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

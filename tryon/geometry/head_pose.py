@@ -1,0 +1,121 @@
+"""6-DoF metric head pose from face-mesh landmarks.
+
+Two steps, each a small function:
+1. `fit_reference_pose`: PnP (SQPnP, then Levenberg-Marquardt) of the reference face's rigid
+   landmarks against their pixels: rotation and a translation that assume a reference-sized head.
+2. `iris_depth_mm`: the visible iris (11.7 mm across in adults) gives the true distance, so the
+   whole head is rescaled about the camera centre (which leaves every projection unchanged) to
+   the wearer's real size. The scale factor is the wearer's head size relative to the reference.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from tryon.geometry.camera import CameraIntrinsics
+from tryon.geometry.reference_face import LEFT_IRIS, POSE_LANDMARKS, RIGHT_IRIS, ReferenceFace
+
+IRIS_DIAMETER_MM = 11.7  # mean adult visible iris diameter (MediaPipe Iris; Rüfer et al. 2005)
+# Adult heads span roughly 0.8-1.2 of the reference; outside that the iris reading is noise.
+MIN_HEAD_SCALE, MAX_HEAD_SCALE = 0.75, 1.3
+
+
+@dataclass(frozen=True, eq=False)
+class HeadPose:
+    """camera_from_head = [R | t] with the head frame of tryon.geometry.reference_face scaled by
+    `scale` (the wearer's size relative to the reference face). rotation (3,3), translation (3,)
+    in mm: where the head origin (nose bridge, landmark 168) sits in the camera frame."""
+
+    rotation: np.ndarray
+    translation: np.ndarray
+    scale: float
+    scale_from_iris: bool  # False when the iris was unusable and the reference size was kept
+
+    def with_scale(self, scale: float) -> "HeadPose":
+        """The same rotation and projection with another head size (and so another depth)."""
+        return HeadPose(self.rotation, self.translation * (scale / self.scale), scale, self.scale_from_iris)
+
+    def matrix(self) -> np.ndarray:
+        """(4,4) camera_from_head including the head scale."""
+        m = np.eye(4)
+        m[:3, :3] = self.rotation * self.scale
+        m[:3, 3] = self.translation
+        return m
+
+    def to_camera(self, head_points: np.ndarray) -> np.ndarray:
+        """(N,3) reference-head points (mm) -> camera frame (mm), with the wearer's scale."""
+        return (head_points * self.scale) @ self.rotation.T + self.translation
+
+    @property
+    def euler_deg(self) -> tuple[float, float, float]:
+        """(yaw, pitch, roll) in degrees for R = Ry(yaw) Rx(pitch) Rz(roll) in camera axes
+        (x right, y down, z forward): yaw turns the face toward the image's right for positive
+        values... see tests/tryon/geometry for the signs measured on rendered heads."""
+        r = self.rotation
+        pitch = math.degrees(math.asin(float(np.clip(-r[1, 2], -1.0, 1.0))))
+        yaw = math.degrees(math.atan2(float(r[0, 2]), float(r[2, 2])))
+        roll = math.degrees(math.atan2(float(r[1, 0]), float(r[1, 1])))
+        return yaw, pitch, roll
+
+
+def fit_reference_pose(
+    landmarks_px: np.ndarray, camera: CameraIntrinsics, reference: ReferenceFace,
+    previous: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """PnP of the reference face against (478,3) pixel landmarks -> (R (3,3), t (3,) mm)."""
+    idx = list(POSE_LANDMARKS)
+    obj = reference.landmarks[idx].astype(np.float64)
+    img = landmarks_px[idx, :2].astype(np.float64)
+    k = camera.matrix()
+    if previous is not None:
+        rvec, _ = cv2.Rodrigues(previous[0])
+        tvec = previous[1].reshape(3, 1).astype(np.float64)
+        ok = True
+    else:
+        ok, rvec, tvec = cv2.solvePnP(obj, img, k, None, flags=cv2.SOLVEPNP_SQPNP)
+    if not ok or tvec[2, 0] <= 0:
+        ok, rvec, tvec = cv2.solvePnP(obj, img, k, None, flags=cv2.SOLVEPNP_EPNP)
+    rvec, tvec = cv2.solvePnPRefineLM(obj, img, k, None, rvec, tvec)
+    r, _ = cv2.Rodrigues(rvec)
+    return r, tvec.reshape(3)
+
+
+def iris_diameter_px(landmarks_px: np.ndarray, yaw_deg: float, pitch_deg: float) -> tuple[float, float]:
+    """Mean visible iris diameter in pixels over both eyes, undoing foreshortening (a turned
+    head narrows the iris horizontally by cos(yaw)), and the left/right disagreement ratio."""
+    cy = max(math.cos(math.radians(yaw_deg)), 0.3)
+    cp = max(math.cos(math.radians(pitch_deg)), 0.3)
+    per_eye = []
+    for c, right, top, left, bottom in (RIGHT_IRIS, LEFT_IRIS):
+        h = np.linalg.norm(landmarks_px[right, :2] - landmarks_px[left, :2]) / cy
+        v = np.linalg.norm(landmarks_px[top, :2] - landmarks_px[bottom, :2]) / cp
+        per_eye.append(0.5 * (h + v))
+    a, b = per_eye
+    return 0.5 * (a + b), abs(a - b) / max(a, b, 1e-6)
+
+
+def estimate_head_pose(
+    landmarks_px: np.ndarray, camera: CameraIntrinsics, reference: ReferenceFace,
+    previous: HeadPose | None = None, scale_hint: float | None = None,
+) -> HeadPose:
+    """Metric head pose for one face. `previous` seeds the PnP in video mode; `scale_hint`
+    (a filtered head scale) replaces this frame's iris reading when given."""
+    seed = (previous.rotation, previous.translation / previous.scale) if previous else None
+    r, t = fit_reference_pose(landmarks_px, camera, reference, seed)
+    pose = HeadPose(r, t, 1.0, False)
+    if scale_hint is not None:
+        return HeadPose(r, t * scale_hint, scale_hint, True)
+    yaw, pitch, _ = pose.euler_deg
+    diameter, _ = iris_diameter_px(landmarks_px, yaw, pitch)
+    eyes = pose.to_camera(reference.landmarks[[RIGHT_IRIS[0], LEFT_IRIS[0]]])
+    if diameter < 2.0:
+        return pose
+    true_depth = camera.fx * IRIS_DIAMETER_MM / diameter
+    scale = true_depth / float(eyes[:, 2].mean())
+    if not MIN_HEAD_SCALE <= scale <= MAX_HEAD_SCALE:
+        return pose
+    return HeadPose(r, t * scale, scale, True)

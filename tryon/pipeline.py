@@ -1,0 +1,186 @@
+"""frame -> track -> pose -> fit -> render -> composite, for photos and video streams.
+
+Per-stream state (MediaPipe tracking, filters, earring visibility) lives in one TryOnPipeline;
+GL resources are shared by every pipeline in the process.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tryon.errors import FaceCutByFrame
+from tryon.geometry.camera import DEFAULT_FOV_DEG, CameraIntrinsics
+from tryon.geometry.head_occluder import build_head_occluder
+from tryon.geometry.head_pose import HeadPose, estimate_head_pose
+from tryon.geometry.measure import FaceMeasurements, measure_face
+from tryon.geometry.reference_face import load_reference_face
+from tryon.products.catalog import load_product_model
+from tryon.products.fit import place_product
+from tryon.products.fit.face_frame import FaceFrame
+from tryon.products.model import Product, ProductModel
+from tryon.render.items import Occluder, RenderItem
+from tryon.tracking.face import FaceTracker, Mode, TrackedFace
+
+# Landmarks a category needs inside the picture (eyes and bridge; forehead; face sides).
+REQUIRED_LANDMARKS = {
+    "glasses": (33, 263, 168, 468, 473),
+    "sunglasses": (33, 263, 168, 468, 473),
+    "hat": (10, 67, 297),
+    "earrings": (234, 454),
+}
+# Head size is constant, so its per-frame iris reading is averaged over ~1 s.
+SCALE_TIME_CONSTANT_S = 1.0
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    """One face's outcome: pose, measurements, where the product's anchor landed (pixels), or
+    why nothing was drawn (`skipped`)."""
+
+    face_id: int
+    pose: HeadPose
+    measurements: FaceMeasurements
+    anchors_px: tuple[tuple[float, float], ...] = ()
+    skipped: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class FrameResult:
+    image: np.ndarray
+    faces: tuple[FaceResult, ...]
+    timings_ms: dict[str, float]
+
+
+@dataclass
+class _FaceState:
+    pose: HeadPose | None = None
+    scale: float | None = None
+    last_t: float = 0.0
+    fit_state: dict = field(default_factory=dict)
+
+
+class TryOnPipeline:
+    """One stream (or a batch of photos): owns a FaceTracker and per-face state."""
+
+    def __init__(
+        self,
+        product: Product | None = None,
+        variant: str | None = None,
+        mode: Mode = "video",
+        max_faces: int = 1,
+        camera: CameraIntrinsics | None = None,
+        fov_deg: float = DEFAULT_FOV_DEG,
+        render: bool = True,
+    ) -> None:
+        self.mode = mode
+        self.tracker = FaceTracker(mode, max_faces=max_faces)
+        self.reference = load_reference_face()
+        self._camera = camera
+        self._fov = fov_deg
+        self._render = render
+        self._states: dict[int, _FaceState] = {}
+        self.product: Product | None = None
+        self.model: ProductModel | None = None
+        self.variant: str | None = None
+        self.set_product(product, variant)
+
+    def set_product(self, product: Product | None, variant: str | None = None) -> None:
+        """Switch product/variant (loads and caches the model; raises UnknownVariant)."""
+        model = load_product_model(product) if product is not None else None
+        if model is not None and variant is not None:
+            model.materials_for(variant)  # validates the name
+        self.product, self.model, self.variant = product, model, variant
+        for state in self._states.values():
+            state.fit_state = {}
+
+    def close(self) -> None:
+        self.tracker.close()
+
+    def __enter__(self) -> "TryOnPipeline":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def camera_for(self, frame: np.ndarray) -> CameraIntrinsics:
+        h, w = frame.shape[:2]
+        if self._camera is None:
+            return CameraIntrinsics.from_fov(w, h, self._fov)
+        if (self._camera.width, self._camera.height) != (w, h):
+            return self._camera.scaled_to(w, h)
+        return self._camera
+
+    def process(self, frame: np.ndarray, timestamp_s: float | None = None) -> FrameResult:
+        """Track every face, place the product on each, and composite (BGR uint8 in and out)."""
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        faces = self.tracker.process(frame, timestamp_s)
+        t1 = time.perf_counter()
+        timings["track"] = (t1 - t0) * 1e3
+        camera = self.camera_for(frame)
+        now = timestamp_s if timestamp_s is not None else t1
+        items: list[RenderItem] = []
+        occluders: list[Occluder] = []
+        results = [self._face(f, camera, now, items, occluders) for f in faces]
+        self._states = {f.face_id: self._states[f.face_id] for f in faces if f.face_id in self._states}
+        t2 = time.perf_counter()
+        timings["pose"] = (t2 - t1) * 1e3
+        image = frame
+        if self._render and items:
+            from tryon.render.compositor import get_compositor
+
+            image = get_compositor().render(frame, camera, items, occluders)
+        timings["render"] = (time.perf_counter() - t2) * 1e3
+        return FrameResult(image, tuple(results), timings)
+
+    def _face(self, face: TrackedFace, camera: CameraIntrinsics, now: float,
+              items: list[RenderItem], occluders: list[Occluder]) -> FaceResult:
+        state = self._states.setdefault(face.face_id, _FaceState())
+        pose = estimate_head_pose(face.landmarks, camera, self.reference,
+                                  previous=state.pose if self.mode == "video" else None)
+        if self.mode == "video":
+            pose = self._smooth_scale(state, pose, now)
+            state.pose = pose
+        frame_face = FaceFrame.build(face.landmarks, pose, camera, self.reference)
+        measurements = measure_face(face.landmarks, pose, camera, self.reference)
+        if self.model is None or self.product is None:
+            return FaceResult(face.face_id, pose, measurements)
+        try:
+            _check_inside(face, self.product.fit.category, camera)
+        except FaceCutByFrame as exc:
+            return FaceResult(face.face_id, pose, measurements, skipped=str(exc))
+        placements, state.fit_state = place_product(self.model, self.product.fit, frame_face, state.fit_state)
+        camera_from_head = frame_face.camera_from_head()
+        anchors = []
+        for head_from_product in placements:
+            m = camera_from_head @ head_from_product
+            items.append(RenderItem(self.model, self.product.id, self.variant, m))
+            u, v = camera.project(m[None, :3, 3])[0]
+            anchors.append((float(u), float(v)))
+        occluders.append(build_head_occluder(frame_face))
+        return FaceResult(face.face_id, pose, measurements, tuple(anchors))
+
+    @staticmethod
+    def _smooth_scale(state: _FaceState, pose: HeadPose, now: float) -> HeadPose:
+        if pose.scale_from_iris:
+            if state.scale is None:
+                state.scale = pose.scale
+            else:
+                dt = max(now - state.last_t, 1e-3)
+                state.scale += (pose.scale - state.scale) * dt / (SCALE_TIME_CONSTANT_S + dt)
+            state.last_t = now
+        return pose.with_scale(state.scale) if state.scale is not None else pose
+
+
+def _check_inside(face: TrackedFace, category: str, camera: CameraIntrinsics) -> None:
+    ids = REQUIRED_LANDMARKS.get(category, ())
+    pts = face.raw_landmarks[list(ids), :2]
+    outside = (pts[:, 0] < 0) | (pts[:, 1] < 0) | (pts[:, 0] >= camera.width) | (pts[:, 1] >= camera.height)
+    if outside.any():
+        raise FaceCutByFrame(
+            f"face {face.face_id} is cut by the frame edge: the part a {category} product needs "
+            "is outside the picture; move so the whole face is in view"
+        )
