@@ -6,7 +6,7 @@ relative depth, smaller is nearer the camera). 478 points: the 468-point mesh pl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import cv2
@@ -22,9 +22,10 @@ LEFT_IRIS_CENTRE = 473
 MAX_FACES_LIMIT = 4  # mirrors show up to four shoppers; more makes tracking too slow for live use
 
 # Filter parameters in "pixels at 480 lines" so they behave the same at any resolution:
-# min_cutoff 1.5 Hz holds a still face to a fraction of a pixel; beta 0.1 opens the cutoff to
-# ~20 Hz at 200 px/s, so a moving head lags by about a pixel at 30 fps.
-DEFAULT_FILTER = OneEuroParams(min_cutoff=1.5, beta=0.1, d_cutoff=1.0)
+# Chosen by a sweep on a real portrait (tests/tryon/geometry): min_cutoff 1 Hz cuts still-face
+# jitter ~3x; beta 1.0 with d_cutoff 3 Hz opens the cutoff fast enough that a head moving 120 px/s
+# lags ~1.2 px (MediaPipe's own tracking lags ~0.7 px there), where beta 0.1 lagged ~3.6 px.
+DEFAULT_FILTER = OneEuroParams(min_cutoff=1.0, beta=1.0, d_cutoff=3.0)
 _FILTER_REFERENCE_LINES = 480.0
 
 
@@ -54,7 +55,7 @@ class _Track:
     face_id: int
     centre: np.ndarray
     width: float
-    filter: OneEuroFilter = field(default_factory=lambda: OneEuroFilter(DEFAULT_FILTER))
+    filter: OneEuroFilter | None = None
 
 
 class FaceTracker:
@@ -119,12 +120,13 @@ class FaceTracker:
         for det_index, landmarks in enumerate(detections):
             track = matches.get(det_index)
             if track is None:
-                track = _Track(self._next_id, np.zeros(2), 0.0)
+                params = self._filter_params
+                track = _Track(self._next_id, np.zeros(2), 0.0, OneEuroFilter(params) if params else None)
                 self._next_id += 1
             track.centre = landmarks[:, :2].mean(axis=0)
             track.width = float(np.ptp(landmarks[:, 0]))
             smoothed = landmarks
-            if self._filter_params is not None:
+            if track.filter is not None:
                 smoothed = track.filter(landmarks * unit, t) / unit
             kept.append(track)
             faces.append(TrackedFace(track.face_id, smoothed, landmarks))

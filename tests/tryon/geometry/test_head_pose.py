@@ -82,3 +82,30 @@ def test_adult_measurements_are_plausible_and_small_irises_lower_confidence(shar
     assert 115 <= m.face_width_mm <= 165
     # irises over ~20 px across measure well; the 8-13 px ones of small photos much less so
     assert (m.confidence > 0.6) if sharp else (m.confidence < 0.6)
+
+
+def _video_anchors(tracker: FaceTracker, frames: list[np.ndarray]) -> np.ndarray:
+    anchors, previous = [], None
+    for i, image in enumerate(frames):
+        faces = tracker.process(image, i / 30)
+        cam = CameraIntrinsics.from_fov(image.shape[1], image.shape[0])
+        previous = estimate_head_pose(faces[0].landmarks, cam, REF, previous=previous)
+        frame = FaceFrame.build(faces[0].landmarks, previous, cam, REF)
+        m = frame.camera_from_head() @ place_glasses(FRAME_140MM, FitProfile("glasses"), frame)[0]
+        anchors.append(cam.project(m[None, :3, 3])[0])
+    return np.array(anchors)
+
+
+def test_still_image_fed_as_video_holds_the_anchor_under_half_a_pixel(portrait):
+    with FaceTracker("video") as tracker:
+        anchors = _video_anchors(tracker, [portrait] * 45)
+    assert anchors[5:].std(axis=0).max() < 0.5
+
+
+def test_moving_head_is_followed_within_two_pixels(portrait):
+    frames = [np.roll(portrait, 4 * i, axis=1) for i in range(30)]  # 120 px/s sideways
+    with FaceTracker("video") as tracker:
+        anchors = _video_anchors(tracker, frames)
+    with FaceTracker("photo") as tracker:
+        truth, _ = _anchor_and_roll(tracker, frames[-1])
+    assert np.linalg.norm(anchors[-1] - truth) < 2.0
