@@ -136,6 +136,12 @@ def main() -> None:
     except TryonError as exc:
         err.print(f"[bold red]error:[/] {exc}")
         sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # a bug, not bad input: still one clear line, and a way to report it
+        err.print(f"[bold red]unexpected error[/] ({type(exc).__name__}): {exc}. Please report it with the input that caused it.")
+        sys.exit(1)
 
 
 if __name__ == "__main__":
