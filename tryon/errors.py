@@ -39,3 +39,7 @@ class RenderUnavailable(TryonError):
 
 class UnreadableVideo(TryonError):
     """The video file cannot be opened or has no frames."""
+
+
+class CatalogError(TryonError):
+    """The bundled catalog file is missing or malformed, or a category name is unknown."""
