@@ -41,8 +41,8 @@ def products_dir() -> Path:
 
 
 def list_products() -> list[Product]:
-    """Every catalog product, in catalog order. Raises FileNotFoundError if there is no catalog,
-    ValueError naming the entry if the catalog is malformed."""
+    """Every catalog product, in catalog order. Raises CatalogError if there is no catalog, or
+    naming the entry if the catalog is malformed."""
     catalog = products_dir() / CATALOG_FILE
     if not catalog.is_file():
         raise CatalogError(
@@ -111,10 +111,9 @@ def _load_cached(path: str, stamp: tuple[int, int], category: str) -> ProductMod
 
 
 def _catalog_or_none() -> dict[str, Product] | None:
-    try:
-        return {p.id: p for p in list_products()}
-    except FileNotFoundError:
+    if not (products_dir() / CATALOG_FILE).is_file():
         return None
+    return {p.id: p for p in list_products()}
 
 
 def _with_category(product: Product, category: str) -> Product:

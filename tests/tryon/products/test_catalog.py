@@ -103,7 +103,7 @@ def test_models_are_cached_until_their_file_changes(own_catalog):
 
 def test_cached_models_are_read_only(own_catalog):
     model = load_product_model(resolve_product("crate"))
-    with pytest.raises(CatalogError):
+    with pytest.raises(ValueError, match="read-only"):
         model.primitives[0].positions[0, 0] = 1.0
 
 
