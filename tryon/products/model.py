@@ -9,6 +9,7 @@ that hangs from the lobe).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -68,13 +69,13 @@ class ProductModel:
     variant_materials: dict[str, tuple[Material, ...]] = field(default_factory=dict)
     normalisation: tuple[str, ...] = ()  # human-readable steps taken to normalise the file
 
-    @property
+    @cached_property
     def bounds(self) -> np.ndarray:
-        """(2,3) min and max corner in mm."""
+        """(2,3) min and max corner in mm (computed once: fitting reads it every frame)."""
         pts = np.concatenate([p.positions for p in self.primitives])
         return np.stack([pts.min(axis=0), pts.max(axis=0)])
 
-    @property
+    @cached_property
     def size_mm(self) -> np.ndarray:
         """(3,) width, height, depth in mm."""
         b = self.bounds

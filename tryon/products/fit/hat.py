@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from tryon.geometry.reference_face import FACE_LEFT_SIDE, FACE_RIGHT_SIDE, FOREHEAD_TOP
@@ -18,6 +20,7 @@ HAIR_MM = 5.0
 BACK_TILT_DEG = 10.0
 
 
+@lru_cache(maxsize=32)  # models are immutable and hashed by identity; this runs once per model
 def opening_size(model: ProductModel) -> tuple[float, float]:
     """Width and depth (mm) of the crown just above the opening: the narrowest slice of the
     lower half, so a brim does not count as head size."""

@@ -1,0 +1,118 @@
+"""The CLI as a user runs it: a real process, real files, exit codes and messages."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+TRYON = [sys.executable, "-m", "tryon.cli"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*TRYON, *map(str, args)], capture_output=True, text=True, timeout=180)
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess, *words: str) -> None:
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    for word in words:
+        assert word in result.stderr.lower(), result.stderr
+
+
+def test_help_lists_the_commands():
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("photo", "video", "products"):
+        assert command in result.stdout
+
+
+def test_products_lists_the_bundled_catalog():
+    result = run("products")
+    assert result.returncode == 0
+    assert "sunglasses" in result.stdout and "hat" in result.stdout
+
+
+def test_photo_try_on_writes_the_result_and_measurements(shared_data, tmp_path):
+    out = tmp_path / "out.jpg"
+    result = run("photo", shared_data / "faces/two_children_frontal_multiface.jpeg", "--product", "sunglasses-shade", "--out", out)
+    assert result.returncode == 0, result.stderr
+    image = cv2.imread(str(out))
+    assert image is not None and image.shape[:2] == (853, 1280)
+    assert "PD mm" in result.stdout
+
+
+def test_empty_image_fails_cleanly(tmp_path):
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    assert_clean_failure(run("photo", empty, "--product", "round-classic"), "empty")
+
+
+def test_truncated_image_fails_cleanly(shared_data, tmp_path):
+    data = (shared_data / "faces/biden_standing_upper_body.jpg").read_bytes()
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(data[:20000])
+    assert_clean_failure(run("photo", cut, "--product", "round-classic"), "truncated")
+
+
+def test_photo_without_a_face_fails_cleanly(tmp_path):
+    wall = tmp_path / "wall.png"
+    cv2.imwrite(str(wall), np.full((240, 320, 3), 200, np.uint8))
+    assert_clean_failure(run("photo", wall, "--product", "round-classic"), "no face")
+
+
+def test_face_cut_by_the_frame_edge_fails_cleanly(shared_data, tmp_path):
+    image = cv2.imread(str(shared_data / "faces/hagrid_man_closeup_thumb_down.jpg"))
+    half = tmp_path / "half.jpg"
+    cv2.imwrite(str(half), image[:, : int(image.shape[1] * 0.6)])  # the left eye is outside
+    result = run("photo", half, "--product", "round-classic")
+    if result.returncode == 2 and "no face" in result.stderr.lower():
+        pytest.skip("MediaPipe found no face at all in this crop")
+    assert_clean_failure(result, "cut by the frame edge")
+
+
+def test_unknown_product_names_the_known_ones(shared_data):
+    result = run("photo", shared_data / "faces/obama_official_portrait_frontal.jpg", "--product", "no-such-thing")
+    assert_clean_failure(result, "no-such-thing")
+
+
+def test_unknown_variant_lists_the_variants(shared_data):
+    result = run("photo", shared_data / "faces/obama_official_portrait_frontal.jpg", "--product", "sunglasses-shade", "--variant", "purple")
+    assert_clean_failure(result, "purple", "variants")
+
+
+def test_broken_model_file_fails_cleanly(shared_data, tmp_path):
+    broken = tmp_path / "broken.glb"
+    broken.write_bytes(b"glTF\x02\x00\x00\x00" + b"\x00" * 20)
+    assert_clean_failure(run("photo", shared_data / "faces/obama_official_portrait_frontal.jpg", "--product", broken), "broken.glb")
+
+
+def test_non_gltf_model_fails_cleanly(shared_data, tmp_path):
+    text = tmp_path / "notes.glb"
+    text.write_text("these are not the glasses you are looking for")
+    assert_clean_failure(run("photo", shared_data / "faces/obama_official_portrait_frontal.jpg", "--product", text), "notes.glb")
+
+
+def test_draco_compressed_model_is_decoded_and_worn(shared_data, tmp_path):
+    out = tmp_path / "box.jpg"
+    result = run("photo", shared_data / "faces/obama_official_portrait_frontal.jpg", "--product",
+                 shared_data / "models3d/box_draco/Box.gltf", "--category", "glasses", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert out.is_file()
+
+
+def test_video_try_on_writes_every_frame(shared_data, tmp_path):
+    out = tmp_path / "clip.mp4"
+    result = run("video", shared_data / "video/carphone_talking_head_qcif.mp4", "--product", "round-classic", "--out", out)
+    assert result.returncode == 0, result.stderr
+    cap = cv2.VideoCapture(str(out))
+    source = cv2.VideoCapture(str(shared_data / "video/carphone_talking_head_qcif.mp4"))
+    assert cap.get(cv2.CAP_PROP_FRAME_COUNT) == source.get(cv2.CAP_PROP_FRAME_COUNT)
+
+
+def test_unreadable_video_fails_cleanly(tmp_path):
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"\x00\x01" * 500)
+    assert_clean_failure(run("video", junk, "--product", "round-classic", "--out", tmp_path / "o.mp4"), "junk.mp4")
