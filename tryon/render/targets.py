@@ -1,0 +1,110 @@
+"""Render targets for the patch of the frame that products cover, reused from frame to frame.
+
+Only the patch (not the whole frame) is uploaded, drawn, anti-aliased and read back: on
+llvmpipe every GL pass costs in proportion to the pixels it touches (a full 640x480 4x-MSAA
+pass-through alone measured ~7 ms, a 300x120 patch ~1 ms). Targets are sized in 64-pixel
+steps so a moving product rarely triggers a reallocation; they grow at once and shrink only
+after the patch has stayed much smaller for a while.
+"""
+
+from __future__ import annotations
+
+import moderngl
+import numpy as np
+
+from tryon.render.antialias import SSAA_SCALE, AntialiasingMode, ResolvePass
+from tryon.render.programs import SCENE_UNIT
+
+STEP_PX = 64
+# Shrink when the needed area has been under a quarter of the allocation for this many frames
+# (about two seconds at 30 fps): short dips do not thrash allocations.
+SHRINK_AFTER_FRAMES = 60
+
+
+class PatchTargets:
+    """Textures and framebuffers for one patch, anchored at their origin: `scene` (BGRA8 at
+    the render scale, 2 for "ssaa" else 1; the camera frame patch is uploaded into it and the
+    products drawn over it) with a depth buffer in scene_fbo, and read_fbo, the 1x result that
+    is read back (scene_fbo itself without anti-aliasing)."""
+
+    def __init__(self, ctx: moderngl.Context, mode: AntialiasingMode) -> None:
+        self.ctx = ctx
+        self.mode = mode
+        self.scale = SSAA_SCALE if mode == "ssaa" else 1
+        self.capacity = (0, 0)  # frame pixels
+        self.reallocations = 0
+        self._resolve = ResolvePass(ctx, mode) if mode != "none" else None
+        self._small_frames = 0
+        self._objects: list = []
+        self.scene: moderngl.Texture | None = None
+        self.scene_fbo: moderngl.Framebuffer | None = None
+        self.read_fbo: moderngl.Framebuffer | None = None
+
+    def ensure(self, width: int, height: int) -> None:
+        """Make room for a width x height (frame pixels) patch."""
+        needed = (_round_up(width), _round_up(height))
+        cap_w, cap_h = self.capacity
+        if needed[0] > cap_w or needed[1] > cap_h:
+            self._allocate((max(needed[0], cap_w), max(needed[1], cap_h)))
+            return
+        if needed[0] * needed[1] * 4 <= cap_w * cap_h:
+            self._small_frames += 1
+            if self._small_frames >= SHRINK_AFTER_FRAMES:
+                self._allocate(needed)
+        else:
+            self._small_frames = 0
+
+    def finish(self, width: int, height: int) -> None:
+        """Anti-alias the drawn patch into read_fbo (nothing to do without anti-aliasing)."""
+        if self._resolve is None:
+            return
+        assert self.scene is not None and self.read_fbo is not None
+        self.ctx.enable_only(moderngl.NOTHING)
+        self.scene.use(SCENE_UNIT)
+        self._resolve.draw(self.scene, self.read_fbo, width, height)
+
+    def read_into(self, out: np.ndarray) -> None:
+        """Read the (H, W, 3) uint8 patch at the origin into `out` (row 0 = top)."""
+        assert self.read_fbo is not None
+        height, width = out.shape[:2]
+        self.read_fbo.read_into(out, viewport=(0, 0, width, height), components=3, alignment=1)
+
+    def release(self) -> None:
+        """Free the textures and framebuffers (the resolve program stays until `close`)."""
+        for obj in reversed(self._objects):
+            obj.release()
+        self._objects = []
+        self.scene = None
+        self.scene_fbo = self.read_fbo = None
+        self.capacity = (0, 0)
+
+    def close(self) -> None:
+        self.release()
+        if self._resolve is not None:
+            self._resolve.release()
+            self._resolve = None
+
+    def _allocate(self, size: tuple[int, int]) -> None:
+        self.release()
+        ctx = self.ctx
+        render_size = (size[0] * self.scale, size[1] * self.scale)
+        # FXAA samples between texels; the downsample pass fetches texels directly.
+        self.scene = ctx.texture(render_size, 4)
+        filter_ = moderngl.LINEAR if self.mode == "fxaa" else moderngl.NEAREST
+        self.scene.filter = (filter_, filter_)
+        self.scene.repeat_x = self.scene.repeat_y = False
+        depth = ctx.depth_renderbuffer(render_size)
+        self.scene_fbo = ctx.framebuffer([self.scene], depth)
+        self._objects = [self.scene, depth, self.scene_fbo]
+        self.read_fbo = self.scene_fbo
+        if self.mode != "none":
+            resolved = ctx.renderbuffer(size, 4)
+            self.read_fbo = ctx.framebuffer([resolved])
+            self._objects += [resolved, self.read_fbo]
+        self.capacity = size
+        self.reallocations += 1
+        self._small_frames = 0
+
+
+def _round_up(pixels: int) -> int:
+    return max(STEP_PX, -(-pixels // STEP_PX) * STEP_PX)
