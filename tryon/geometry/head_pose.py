@@ -52,9 +52,10 @@ class HeadPose:
 
     @property
     def euler_deg(self) -> tuple[float, float, float]:
-        """(yaw, pitch, roll) in degrees for R = Ry(yaw) Rx(pitch) Rz(roll) in camera axes
-        (x right, y down, z forward): yaw turns the face toward the image's right for positive
-        values... see tests/tryon/geometry for the signs measured on rendered heads."""
+        """(yaw, pitch, roll) in degrees, R = Ry(yaw) Rx(pitch) Rz(roll) in camera axes (x right,
+        y down, z forward). Positive yaw: the face turns toward the image's left (the subject's
+        left cheek comes forward); positive pitch: the chin goes down; positive roll: the head
+        tilts clockwise on screen (the eye on the image's right goes down)."""
         r = self.rotation
         pitch = math.degrees(math.asin(float(np.clip(-r[1, 2], -1.0, 1.0))))
         yaw = math.degrees(math.atan2(float(r[0, 2]), float(r[2, 2])))

@@ -109,3 +109,13 @@ def test_moving_head_is_followed_within_two_pixels(portrait):
     with FaceTracker("photo") as tracker:
         truth, _ = _anchor_and_roll(tracker, frames[-1])
     assert np.linalg.norm(anchors[-1] - truth) < 2.0
+
+
+def test_euler_angles_follow_the_documented_conventions():
+    from scipy.spatial.transform import Rotation
+
+    from tryon.geometry.head_pose import HeadPose
+
+    r = Rotation.from_euler("YXZ", [20, -10, 5], degrees=True).as_matrix()
+    yaw, pitch, roll = HeadPose(r, np.array([0, 0, 500.0]), 1.0, True).euler_deg
+    assert (round(yaw, 6), round(pitch, 6), round(roll, 6)) == (20, -10, 5)
