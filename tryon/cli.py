@@ -40,11 +40,19 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def _product(product: str, category: str | None, fit_to_face: bool):
-    from tryon.products.catalog import resolve_product
+    """Resolve a catalog id or model path; for a user's file, say how it was normalised."""
+    from tryon.products.catalog import load_product_model, resolve_product
 
     p = resolve_product(product, category)
     if fit_to_face:
         p = dataclasses.replace(p, fit=dataclasses.replace(p.fit, fit_to_face=True))
+    if Path(product).suffix.lower() in (".glb", ".gltf"):
+        model = load_product_model(p)
+        width, height, depth = model.size_mm
+        err.print(f"model {product} as {p.fit.category}: {width:.0f} x {height:.0f} x {depth:.0f} mm, "
+                  f"{model.triangle_count} triangles")
+        for step in model.normalisation:
+            err.print(f"  - {step}")
     return p
 
 
