@@ -2,8 +2,9 @@
 
 Scenarios: no items (pass-through), and the Khronos sunglasses (~13k triangles) 500 mm in
 front of the camera, centred, turned 15 degrees, with each anti-aliasing mode (FXAA, 2x2 SSAA,
-none), and with the default mode plus a head-sized occluder; the default mode is what
-`Compositor()` picks on this driver. Prints a table, writes
+none), and with the default mode plus a head-sized occluder, drawn with and without the
+coarser copies of heavy primitives (level_of_detail); the default mode is what `Compositor()`
+picks on this driver. Prints a table, writes
 benchmarks/results/render.json and sample PNGs in test-artifacts/.
 
     .venv/bin/python benchmarks/bench_render.py [--iterations 200]
@@ -165,6 +166,7 @@ def main() -> None:
     item = placed(model, 500.0, yaw_deg=15.0)
     compositors = {mode: Compositor(antialiasing=mode) for mode in ("fxaa", "ssaa", "none")}
     default = Compositor()
+    full_detail = Compositor(level_of_detail=False)
     results: dict = {
         "device": renderer,
         "cpu_count": os.cpu_count(),
@@ -177,7 +179,7 @@ def main() -> None:
     }
     ARTIFACTS.mkdir(exist_ok=True)
     print(f"{renderer}, {model.triangle_count} triangles, {args.iterations} iterations, default AA {default.antialiasing}")
-    print(f"{'size':>10} {'scenario':<26} {'p50 ms':>8} {'p95 ms':>8}")
+    print(f"{'size':>10} {'scenario':<31} {'p50 ms':>8} {'p95 ms':>8}")
     for width, height in SIZES:
         frame = face_frame(width, height)
         camera = CameraIntrinsics.from_fov(width, height)
@@ -185,10 +187,11 @@ def main() -> None:
         scenarios = {"no_items": (default, [], [])}
         scenarios.update({f"sunglasses_{mode}": (compositor, [item], []) for mode, compositor in compositors.items()})
         scenarios[f"sunglasses_{default.antialiasing}_head_occluder"] = (default, [item], head)
+        scenarios[f"sunglasses_{default.antialiasing}_head_full_detail"] = (full_detail, [item], head)
         rows = time_scenarios(scenarios, frame, camera, args.iterations)
         results["sizes"][f"{width}x{height}"] = rows
         for name, row in rows.items():
-            print(f"{width}x{height:<5} {name:<26} {row['p50_ms']:8.2f} {row['p95_ms']:8.2f}")
+            print(f"{width}x{height:<5} {name:<31} {row['p50_ms']:8.2f} {row['p95_ms']:8.2f}")
         for mode, compositor in compositors.items():
             image = compositor.render(frame, camera, [item], [])
             cv2.imwrite(str(ARTIFACTS / f"render_sunglasses_{width}x{height}_{mode}.png"), image)

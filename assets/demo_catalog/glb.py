@@ -19,6 +19,7 @@ from demo_catalog.surfaces import Part
 GENERATOR = "tryon build_demo_catalog"
 COPYRIGHT = "CC0-1.0, tryon project"
 VARIANTS_EXT = "KHR_materials_variants"
+TRANSMISSION_EXT = "KHR_materials_transmission"
 
 _ARRAY_BUFFER = 34962
 _ELEMENT_ARRAY_BUFFER = 34963
@@ -93,6 +94,8 @@ def glb_bytes(name: str, parts: Sequence[Part], look: Look) -> bytes:
     gltf.scene = 0
     gltf.asset = gl.Asset(version="2.0", generator=GENERATOR, copyright=COPYRIGHT)
     gltf.extensionsUsed = [VARIANTS_EXT]
+    if any(TRANSMISSION_EXT in (m.extensions or {}) for m in gltf.materials):
+        gltf.extensionsUsed.append(TRANSMISSION_EXT)
     gltf.extensions = {VARIANTS_EXT: {"variants": [{"name": v.name} for v in look.variants]}}
     return builder.finish()
 
@@ -167,11 +170,10 @@ class _Builder:
         )
         if spec.base_color_png is not None:
             pbr.baseColorTexture = gl.TextureInfo(index=self.texture(spec.base_color_png), texCoord=0)
-        self.gltf.materials.append(
-            gl.Material(
-                name=spec.name, pbrMetallicRoughness=pbr, alphaMode=spec.alpha_mode, doubleSided=False
-            )
-        )
+        material = gl.Material(name=spec.name, pbrMetallicRoughness=pbr, alphaMode=spec.alpha_mode, doubleSided=False)
+        if spec.transmission > 0.0:
+            material.extensions = {TRANSMISSION_EXT: {"transmissionFactor": spec.transmission}}
+        self.gltf.materials.append(material)
         index = len(self.gltf.materials) - 1
         self._materials[spec.name] = (index, spec)
         return index

@@ -24,6 +24,7 @@ class MaterialSpec:
     roughness: float = 0.5
     alpha_mode: AlphaMode = "OPAQUE"
     base_color_png: bytes | None = None
+    transmission: float = 0.0  # KHR_materials_transmission: glass, tinted by base_color
 
 
 def srgb(hex_colour: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
@@ -42,9 +43,10 @@ def metal(name: str, reflectance: tuple[float, float, float], roughness: float) 
     return MaterialSpec(name, (*reflectance, 1.0), metallic=1.0, roughness=roughness)
 
 
-def tinted_lens(name: str, hex_colour: str, alpha: float) -> MaterialSpec:
-    """See-through lens: alpha is how much of the scene behind it the lens hides."""
-    return MaterialSpec(name, srgb(hex_colour, alpha), roughness=0.05, alpha_mode="BLEND")
+def glass_lens(name: str, hex_tint: str) -> MaterialSpec:
+    """A glass lens (KHR_materials_transmission): the light behind passes multiplied by the
+    tint, so its linear value is the lens's transmittance per channel."""
+    return MaterialSpec(name, srgb(hex_tint), roughness=0.05, transmission=1.0)
 
 
 def felt(name: str, hex_colour: str) -> MaterialSpec:
@@ -61,4 +63,4 @@ GOLD_F0 = (1.0, 0.766, 0.336)
 SILVER_F0 = (0.972, 0.960, 0.915)
 GUNMETAL_F0 = (0.30, 0.30, 0.32)
 
-CLEAR_LENS = tinted_lens("lens_clear", "#f4f8fc", 0.12)
+CLEAR_LENS = glass_lens("lens_clear", "#fbfcfd")  # passes ~96-98%

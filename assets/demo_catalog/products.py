@@ -20,7 +20,7 @@ from demo_catalog.materials import (
     felt,
     metal,
     srgb,
-    tinted_lens,
+    glass_lens,
     tortoise,
 )
 from demo_catalog.surfaces import Part
@@ -160,9 +160,10 @@ def demo_products() -> list[ProductSpec]:
             ),
             look=Look(
                 variants=(
-                    _frame_variant("grey", gunmetal, tinted_lens("lens_grey", "#2f3134", 0.7)),
-                    _frame_variant("green", gold, tinted_lens("lens_green", "#2e3d2a", 0.68)),
-                    _frame_variant("brown", gold, tinted_lens("lens_brown", "#4a3020", 0.62)),
+                    # Category 3 tints (8-18% of visible light passes): neutral grey, G-15 green, brown.
+                    _frame_variant("grey", gunmetal, glass_lens("lens_grey", "#666869")),
+                    _frame_variant("green", gold, glass_lens("lens_green", "#597354")),
+                    _frame_variant("brown", gold, glass_lens("lens_brown", "#7c6145")),
                 )
             ),
         ),

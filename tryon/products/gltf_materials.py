@@ -18,10 +18,6 @@ from tryon.products.model import Material
 
 VARIANTS_EXTENSION = "KHR_materials_variants"
 
-# KHR_materials_transmission has no rasteriser equivalent; we blend instead. Light through a
-# transmissive surface is tinted by its base colour, so alpha ~ 1 - transmission * colour,
-# clamped so clear parts stay faintly visible and dark lenses still show the eyes a little.
-TRANSMISSION_ALPHA_RANGE = (0.15, 0.9)
 
 
 class MaterialTable:
@@ -66,11 +62,9 @@ class MaterialTable:
         alpha_mode = spec.get("alphaMode", "OPAQUE")
         if alpha_mode not in ("OPAQUE", "MASK", "BLEND"):
             alpha_mode = "OPAQUE"
+        # Thin-walled transmission (a lens): the renderer tints the light behind by the base
+        # colour (KHR_materials_volume's thickness and the transmission texture are not used).
         transmission = float((extensions.get("KHR_materials_transmission") or {}).get("transmissionFactor", 0.0))
-        if transmission > 0.0 and alpha_mode == "OPAQUE":
-            lo, hi = TRANSMISSION_ALPHA_RANGE
-            alpha = float(np.clip(1.0 - transmission * float(np.mean(base[:3])), lo, hi))
-            base, alpha_mode = (base[0], base[1], base[2], base[3] * alpha), "BLEND"
         return Material(
             name=name,
             base_color=base,
@@ -84,6 +78,7 @@ class MaterialTable:
             alpha_mode=alpha_mode,
             alpha_cutoff=float(spec.get("alphaCutoff", 0.5)),
             double_sided=bool(spec.get("doubleSided", False)),
+            transmission=_unit(transmission),
         )
 
 

@@ -25,6 +25,7 @@ class Material:
     Textures are uint8 arrays (H, W, 4) with row 0 = the image's top row, addressed with glTF
     texture coordinates (origin top-left). base_color and emissive textures hold sRGB values;
     metallic_roughness (G = roughness, B = metallic) and normal textures hold linear values.
+    A transmissive material (transmission > 0) is drawn like BLEND, after opaque parts.
     """
 
     name: str = "default"
@@ -39,6 +40,9 @@ class Material:
     alpha_mode: AlphaMode = "OPAQUE"
     alpha_cutoff: float = 0.5
     double_sided: bool = False
+    # KHR_materials_transmission, thin-walled: this fraction of the light behind passes through,
+    # tinted by the base colour (glass lenses), the rest is lit as a dielectric surface.
+    transmission: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)

@@ -22,7 +22,8 @@ from typing import Literal
 
 import moderngl
 
-from tryon.render.programs import build_program
+from tryon.render.programs import SCENE_TEXELS_UNIT, SCENE_UNIT, build_program
+from tryon.render.srgb_bytes import byte_sampler
 
 Antialiasing = Literal["auto", "fxaa", "ssaa", "none"]
 AntialiasingMode = Literal["fxaa", "ssaa", "none"]
@@ -37,19 +38,37 @@ def resolve_antialiasing(renderer: str, requested: Antialiasing) -> Antialiasing
         raise ValueError(f"antialiasing must be auto, fxaa, ssaa or none, got {requested!r}")
     if requested != "auto":
         return requested
-    software = any(name in renderer.lower() for name in _SOFTWARE_RENDERERS)
-    return "fxaa" if software else "ssaa"
+    return "fxaa" if is_software_renderer(renderer) else "ssaa"
+
+
+def is_software_renderer(renderer: str) -> bool:
+    """Whether a GL_RENDERER string names a CPU rasteriser (llvmpipe and the like)."""
+    return any(name in renderer.lower() for name in _SOFTWARE_RENDERERS)
 
 
 class ResolvePass:
     """Full-screen pass from the drawn patch texture into the read-back framebuffer:
-    FXAA at 1x, or the 2x2 average when supersampling."""
+    FXAA at 1x, or the 2x2 average when supersampling.
+
+    FXAA reads the scene's sRGB bytes through two samplers (bilinear taps and single texels)
+    that skip decoding; `reads_bytes` is False where the driver cannot skip it, and the caller
+    then hands `draw` a plain byte copy of the scene instead.
+    """
 
     def __init__(self, ctx: moderngl.Context, mode: Literal["fxaa", "ssaa"]) -> None:
         fragment = "fxaa.frag" if mode == "fxaa" else "downsample.frag"
         self.mode = mode
         self.program = build_program(ctx, "fullscreen.vert", fragment)
         self.vao = ctx.vertex_array(self.program, [])
+        self._samplers: tuple[tuple[moderngl.Sampler, int], ...] = ()
+        self.reads_bytes = True
+        if mode == "fxaa":
+            linear, nearest = byte_sampler(ctx, moderngl.LINEAR), byte_sampler(ctx, moderngl.NEAREST)
+            if linear is None or nearest is None:
+                self.reads_bytes = False
+                linear = ctx.sampler(filter=(moderngl.LINEAR, moderngl.LINEAR), repeat_x=False, repeat_y=False)
+                nearest = ctx.sampler(filter=(moderngl.NEAREST, moderngl.NEAREST), repeat_x=False, repeat_y=False)
+            self._samplers = ((linear, SCENE_UNIT), (nearest, SCENE_TEXELS_UNIT))
 
     def draw(self, scene: moderngl.Texture, target: moderngl.Framebuffer, width: int, height: int) -> None:
         """Write the width x height output patch at `target`'s origin (blending and depth off)."""
@@ -62,10 +81,19 @@ class ResolvePass:
                 (height - 0.5) / tex_h,
             )
             self.program["u_last"].value = (width - 1, height - 1)
+        else:
+            scene.use(SCENE_UNIT)
+        for sampler, unit in self._samplers:
+            sampler.texture = scene
+            sampler.use(unit)
         target.use()
         target.viewport = (0, 0, width, height)
         self.vao.render(moderngl.TRIANGLES, vertices=3)
+        for sampler, unit in self._samplers:
+            sampler.clear(unit)
 
     def release(self) -> None:
+        for sampler, _ in self._samplers:
+            sampler.release()
         self.vao.release()
         self.program.release()

@@ -2,10 +2,12 @@
 
 Per frame: find the pixel box the products can cover and upload that patch of the frame into
 the colour target (it is the background); write occluder depth with colour writes off; draw
-opaque and MASK primitives near to far, then BLEND primitives far to near with depth writes
-off; anti-alias; read the patch back into a copy of the frame. Pixels outside the box are
-never touched, and inside it only product pixels and (with FXAA) their direct neighbours
-change, so the rest of the frame comes back bit-exact.
+opaque and MASK primitives near to far, then BLEND and transmissive (glass) primitives far to
+near with depth writes off; anti-alias; read the patch back into a copy of the frame. Pixels
+outside the box are never touched, and inside it only product pixels and (with FXAA) their direct neighbours
+change, so the rest of the frame comes back bit-exact. Shading, blending and anti-aliasing work
+on linear light (the targets store sRGB, see targets.py), and heavy primitives are drawn from
+coarser copies while the difference stays under half a pixel (level_of_detail.py).
 
 Only MASK shaders use `discard`: a shader that may discard makes llvmpipe test depth after
 shading instead of before (one in a full-patch pass cost ~25% of the frame). A deferred
@@ -24,7 +26,8 @@ import moderngl
 import numpy as np
 
 from tryon.geometry.camera import CameraIntrinsics
-from tryon.render.antialias import Antialiasing, resolve_antialiasing
+from tryon.render import gl_functions
+from tryon.render.antialias import Antialiasing, is_software_renderer, resolve_antialiasing
 from tryon.render.context import current_context
 from tryon.render.items import Occluder, RenderItem
 from tryon.render.lighting import ENV_SIZE, SRGB_TO_LINEAR, SceneLight, estimate_scene_light
@@ -40,15 +43,22 @@ from tryon.render.programs import (
     OBJECT_BLOCK,
     build_program,
 )
-from tryon.render.projection import patch_camera, projection_from_intrinsics, screen_footprint
-from tryon.render.scene import GpuMaterial, GpuModel, GpuModelCache, GpuPrimitive
-from tryon.render.targets import PatchTargets
+from tryon.render.level_of_detail import MAX_DEVIATION_PX, ModelDetailLevels, model_detail_levels
+from tryon.render.projection import NEAR_MM, patch_camera, projection_from_intrinsics, screen_footprint
+from tryon.render.scene import GpuMaterial, GpuMesh, GpuModel, GpuModelCache, GpuPrimitive
+from tryon.render.targets import PatchTargets, linear_light_writes
 
-EDGE_PAD_PX = 2  # anti-aliased edges reach up to a pixel past the projected bounds
+EDGE_PAD_PX = 2  # anti-aliased edges reach a pixel past the projected bounds, coarser copies half a pixel
 OBJECT_STRIDE = 256  # bytes per item in the Object block buffer: the largest offset alignment in use
 OBJECT_BLOCK_BYTES = 128  # two mat4
 _ALPHA_DEFINES = {"OPAQUE": (), "MASK": ("ALPHA_MASK",), "BLEND": ("ALPHA_BLEND",)}
+GL_SRC1_COLOR, GL_SRC1_ALPHA = 0x88F9, 0x8589  # dual-source blend factors (GL 3.3 core)
+# frame' = colour + frame * (1 - alpha): the glTF "over" operator on premultiplied colour.
+PREMULTIPLIED_OVER = (moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA, moderngl.ZERO, moderngl.ONE_MINUS_SRC_ALPHA)
+# frame' = colour + frame * transmittance, per channel: tinted glass (pbr.frag, TRANSMISSION).
+TINTED_TRANSMISSION = (moderngl.ONE, GL_SRC1_COLOR, moderngl.ZERO, GL_SRC1_ALPHA)
 _PBR_INCLUDES = ("frame", "material", "lighting")
+FLUSH_AFTER_TRIANGLES = 3000  # a draw this heavy takes long enough to rasterise to overlap; more flushes cost more
 FRAME_BLOCK_FLOATS = 28  # seven vec4, see shaders/frame.glsl
 # sRGB byte -> sqrt(linear) byte: 8 bits keep dark reflections smooth, one multiply decodes.
 _ENV_ENCODE = np.rint(np.sqrt(SRGB_TO_LINEAR) * 255.0).astype(np.uint8)
@@ -57,6 +67,7 @@ _ENV_ENCODE = np.rint(np.sqrt(SRGB_TO_LINEAR) * 255.0).astype(np.uint8)
 @dataclass(frozen=True, eq=False)
 class _Draw:
     primitive: GpuPrimitive
+    mesh: GpuMesh  # the primitive's level of detail drawn this frame
     material: GpuMaterial
     item_index: int
     mirrored: bool  # camera_from_model flips handedness, so front faces wind the other way
@@ -67,11 +78,20 @@ class Compositor:
     """Renders RenderItems over BGR frames. One per process (get_compositor): GL objects,
     compiled shaders and uploaded models are kept between frames."""
 
-    def __init__(self, antialiasing: Antialiasing = "auto") -> None:
+    def __init__(self, antialiasing: Antialiasing = "auto", level_of_detail: bool = True) -> None:
+        """level_of_detail: draw coarser copies of heavy primitives where the difference stays
+        under MAX_DEVIATION_PX (see level_of_detail); False always draws the originals."""
+        self.level_of_detail = level_of_detail
         with current_context() as ctx:
             self.ctx = ctx
-            self.antialiasing = resolve_antialiasing(str(ctx.info.get("GL_RENDERER", "")), antialiasing)
-            self._programs: dict[tuple[str, bool], moderngl.Program] = {}
+            renderer = str(ctx.info.get("GL_RENDERER", ""))
+            self.antialiasing = resolve_antialiasing(renderer, antialiasing)
+            # On a CPU rasteriser, flushing after the occluder and heavy draws lets its threads
+            # rasterise them while this thread shades the next draws' vertices (-0.13 ms of
+            # ~3.7 ms, frame-interleaved A/B, Khronos sunglasses on a 640x480 video); a GPU
+            # gains nothing from it.
+            self._flush = gl_functions.flush() if is_software_renderer(renderer) else None
+            self._programs: dict[tuple[str, bool, bool], moderngl.Program] = {}
             self._occluders = OccluderPass(ctx)
             self.models = GpuModelCache(ctx)
             self.targets = PatchTargets(ctx, self.antialiasing)
@@ -87,20 +107,26 @@ class Compositor:
         camera: CameraIntrinsics,
         items: Sequence[RenderItem],
         occluders: Sequence[Occluder],
+        in_place: bool = False,
     ) -> np.ndarray:
-        """The frame with `items` drawn over it: (H, W, 3) uint8 BGR, a new array.
+        """The frame with `items` drawn over it: (H, W, 3) uint8 BGR, a new array, or with
+        `in_place` frame_bgr itself (a stream that owns its decoded frames saves a full-frame
+        copy, ~0.1 ms at 640x480 and more in cache misses downstream).
 
         frame_bgr: (H, W, 3) uint8 BGR, sRGB-encoded; camera: intrinsics for exactly W x H.
         Items and occluders are in the camera frame (mm, OpenCV axes).
         """
         _check_frame(frame_bgr, camera)
-        out = np.array(frame_bgr, order="C", copy=True)
+        writable = in_place and frame_bgr.flags.c_contiguous and frame_bgr.flags.writeable
+        out = frame_bgr if writable else np.array(frame_bgr, order="C", copy=True)
         if not items:
             return out
         light = estimate_scene_light(out)
+        # Made before taking the GL lock: the first time, decimating a heavy model takes a while.
+        levels = [model_detail_levels(item.model) if self.level_of_detail else None for item in items]
         with current_context():
             try:
-                result = self._render_patch(out, camera, items, occluders, light)
+                result = self._render_patch(out, camera, items, levels, occluders, light)
             finally:
                 self.models.release_retired()
         if result is not None:
@@ -113,14 +139,15 @@ class Compositor:
         frame_bgr: np.ndarray,
         camera: CameraIntrinsics,
         items: Sequence[RenderItem],
+        levels: Sequence[ModelDetailLevels | None],
         occluders: Sequence[Occluder],
         light: SceneLight,
     ) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
         """Draw the items over the patch of the frame they can cover: (pixel box, BGR patch),
         or None when none of them is in view. Needs the GL context current."""
-        gpu_items = [(item, self.models.get(item.model_key, item.model)) for item in items]
-        corners = [_transform(item.camera_from_model, gpu.corners) for item, gpu in gpu_items]
-        box = screen_footprint(camera, corners[0] if len(corners) == 1 else np.concatenate(corners), EDGE_PAD_PX)
+        gpu_items = [(item, self.models.get(item.model_key, item.model, lv)) for item, lv in zip(items, levels)]
+        outlines = [_transform(item.camera_from_model, gpu.outline) for item, gpu in gpu_items]
+        box = screen_footprint(camera, outlines[0] if len(outlines) == 1 else np.concatenate(outlines), EDGE_PAD_PX)
         if box is None:
             return None
         x0, y0, x1, y1 = box
@@ -130,7 +157,7 @@ class Compositor:
             patch = cv2.resize(patch, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
         view = patch_camera(camera, box).scaled_to((x1 - x0) * scale, (y1 - y0) * scale)
         clip_from_camera = projection_from_intrinsics(view)
-        draws = self._plan(gpu_items, clip_from_camera)
+        draws = self._plan(gpu_items, clip_from_camera, camera.fx)
         self._write_frame_block(light, view, clip_from_camera)
         self._draw_patch(patch, clip_from_camera, draws, occluders)
         result = np.empty((y1 - y0, x1 - x0, 3), np.uint8)
@@ -150,19 +177,26 @@ class Compositor:
             self._programs.clear()
 
     def _program(self, draw: _Draw) -> moderngl.Program:
-        """The PBR program variant for a draw: alpha mode, and whether it samples textures."""
-        textured = draw.material.textured and draw.primitive.has_uvs
-        key = (draw.material.alpha_mode, textured)
+        """The PBR program variant for a draw: alpha mode, transmission, and whether it samples
+        textures."""
+        material = draw.material
+        textured = material.textured and draw.primitive.has_uvs
+        key = (material.alpha_mode, material.transmissive, textured)
         program = self._programs.get(key)
         if program is None:
-            defines = _ALPHA_DEFINES[draw.material.alpha_mode] + (("HAS_UV",) if textured else ())
+            defines = _ALPHA_DEFINES[material.alpha_mode] + (("TRANSMISSION",) if material.transmissive else ())
+            defines += ("HAS_UV",) if textured else ()
             program = build_program(self.ctx, "pbr.vert", "pbr.frag", defines, _PBR_INCLUDES)
             self._programs[key] = program
         return program
 
-    def _plan(self, gpu_items: list[tuple[RenderItem, GpuModel]], clip_from_camera: np.ndarray) -> list[_Draw]:
+    def _plan(
+        self, gpu_items: list[tuple[RenderItem, GpuModel]], clip_from_camera: np.ndarray, focal_px: float
+    ) -> list[_Draw]:
         """Write each item's Object block; return the draws: opaque and MASK near to far (hidden
-        blocks fail the early depth test), then BLEND far to near (correct compositing)."""
+        blocks fail the early depth test), then see-through ones far to near (correct
+        compositing). Each draw uses the coarsest mesh whose deviation projects to at most
+        MAX_DEVIATION_PX, at `focal_px` (output pixels) and the primitive's depth."""
         blocks = np.zeros((len(gpu_items), OBJECT_STRIDE // 4), np.float32)
         opaque: list[_Draw] = []
         blended: list[_Draw] = []
@@ -174,9 +208,12 @@ class Compositor:
             blocks[index, :16] = (clip_from_camera @ camera_from_model).T.ravel()
             blocks[index, 16:32] = normal_from_model.T.ravel()
             depths = _transform(camera_from_model, gpu.centres)[:, 2].tolist()
+            # mm in the product frame per output pixel, at 1 mm depth.
+            mm_per_px = 1.0 / (focal_px * abs(determinant) ** (1.0 / 3.0))
             for primitive, material, depth in zip(gpu.primitives, gpu.materials(item.variant), depths):
-                draw = _Draw(primitive, material, index, determinant < 0.0, depth)
-                (blended if material.alpha_mode == "BLEND" else opaque).append(draw)
+                mesh = primitive.mesh_for(MAX_DEVIATION_PX * depth * mm_per_px if depth > NEAR_MM else 0.0)
+                draw = _Draw(primitive, mesh, material, index, determinant < 0.0, depth)
+                (blended if material.see_through else opaque).append(draw)
         if self._object_blocks.size < blocks.nbytes:
             self._object_blocks.release()
             self._object_blocks = self.ctx.buffer(reserve=blocks.nbytes * 2)
@@ -228,12 +265,19 @@ class Compositor:
         set_color_writes(scene, True)
         if occluders:
             self._occluders.draw(scene, occluders, clip_from_camera)
-        # Premultiplied colour; alpha keeps how much of the frame shows through, for AA.
-        ctx.blend_func = moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA, moderngl.ZERO, moderngl.ONE_MINUS_SRC_ALPHA
-        for draw in draws:
-            self._draw_primitive(scene, draw, self._program(draw))
+            self._hand_over()
+        with linear_light_writes(ctx):
+            for index, draw in enumerate(draws):
+                self._draw_primitive(scene, draw, self._program(draw))
+                if draw.mesh.triangle_count >= FLUSH_AFTER_TRIANGLES and index + 1 < len(draws):
+                    self._hand_over()
         scene.depth_mask = True
         targets.finish(width, height)
+
+    def _hand_over(self) -> None:
+        """Let a software rasteriser start on what was drawn so far (see __init__)."""
+        if self._flush is not None:
+            self._flush()
 
     def _draw_primitive(self, fbo: moderngl.Framebuffer, draw: _Draw, program: moderngl.Program) -> None:
         ctx, material = self.ctx, draw.material
@@ -252,8 +296,10 @@ class Compositor:
         # v = 0 maps to NDC y = -1, which mirrors the image relative to GL's window convention,
         # so glTF's counter-clockwise front faces arrive clockwise.
         ctx.front_face = "ccw" if draw.mirrored else "cw"
-        vao = draw.primitive.vertex_array(ctx, program)
-        blend = material.alpha_mode == "BLEND"
+        vao = draw.mesh.vertex_array(ctx, program)
+        blend = material.see_through
+        if blend:  # alpha keeps how much of the frame shows through, for anti-aliasing
+            ctx.blend_func = TINTED_TRANSMISSION if material.transmissive else PREMULTIPLIED_OVER
         fbo.depth_mask = not blend
         flags = moderngl.DEPTH_TEST | (moderngl.BLEND if blend else moderngl.NOTHING)
         if not material.double_sided:

@@ -64,18 +64,21 @@ class OccluderPass:
 
 def merge_meshes(occluders: Sequence[Occluder]) -> tuple[np.ndarray, np.ndarray]:
     """All occluders as one mesh: (N,3) float32 camera-frame vertices, (M*3,) uint32 indices."""
-    vertices, indices, offset = [], [], 0
-    for occluder in occluders:
-        v = np.asarray(occluder.vertices, dtype=np.float32).reshape(-1, 3)
-        i = np.asarray(occluder.indices, dtype=np.uint32).reshape(-1)
-        if len(i) and int(i.max()) >= len(v):
-            raise ValueError(f"occluder index {int(i.max())} out of range for {len(v)} vertices")
-        vertices.append(v)
-        indices.append(i + np.uint32(offset))
-        offset += len(v)
-    if not vertices:
+    meshes = [_checked(occluder) for occluder in occluders]
+    if not meshes:
         return np.zeros((0, 3), np.float32), np.zeros(0, np.uint32)
-    return np.concatenate(vertices), np.concatenate(indices)
+    if len(meshes) == 1:  # one face: its arrays as they are
+        return meshes[0]
+    offsets = np.cumsum([0] + [len(v) for v, _ in meshes[:-1]], dtype=np.uint32)
+    return np.concatenate([v for v, _ in meshes]), np.concatenate([i + o for (_, i), o in zip(meshes, offsets)])
+
+
+def _checked(occluder: Occluder) -> tuple[np.ndarray, np.ndarray]:
+    v = np.asarray(occluder.vertices, dtype=np.float32).reshape(-1, 3)
+    i = np.asarray(occluder.indices, dtype=np.uint32).reshape(-1)
+    if len(i) and int(i.max()) >= len(v):
+        raise ValueError(f"occluder index {int(i.max())} out of range for {len(v)} vertices")
+    return v, i
 
 
 def set_color_writes(fbo: moderngl.Framebuffer, enabled: bool) -> None:

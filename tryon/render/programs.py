@@ -27,6 +27,7 @@ NORMAL_UNIT = 2
 EMISSIVE_UNIT = 3
 ENVIRONMENT_UNIT = 4
 SCENE_UNIT = 5  # the drawn patch, read by anti-aliasing passes
+SCENE_TEXELS_UNIT = 6  # the same, through a nearest-texel sampler (FXAA)
 
 _BINDINGS = {
     "Object": OBJECT_BLOCK,
@@ -38,6 +39,7 @@ _BINDINGS = {
     "u_emissive": EMISSIVE_UNIT,
     "u_environment": ENVIRONMENT_UNIT,
     "u_scene": SCENE_UNIT,
+    "u_texels": SCENE_TEXELS_UNIT,
 }
 
 

@@ -1,8 +1,9 @@
 """Per-process GPU copies of product models: geometry once per model, materials per variant.
 
-Geometry (one interleaved vertex buffer and one index buffer per primitive) is uploaded the
-first time a model key is drawn; a variant only adds its materials (a 64-byte uniform block
-plus any textures not already on the GPU), so switching variants never re-uploads geometry.
+Geometry (one interleaved vertex buffer and one index buffer per primitive, and per coarser
+copy of it, see level_of_detail) is uploaded the first time a model key is drawn; a variant
+only adds its materials (a 64-byte uniform block plus any textures not already on the GPU), so
+switching variants never re-uploads geometry.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from dataclasses import dataclass, field
 
 import moderngl
 import numpy as np
+from scipy.spatial import ConvexHull, QhullError
 
-from tryon.products.model import AlphaMode, Material, Primitive, ProductModel
+from tryon.products.model import AlphaMode, Material, ProductModel
+from tryon.render.level_of_detail import DetailLevel, ModelDetailLevels
 
 GL_RGBA8 = 0x8058
 GL_SRGB8_ALPHA8 = 0x8C43  # sampling decodes sRGB to linear in hardware, mipmaps average linearly
@@ -23,14 +26,18 @@ DEFAULT_CAPACITY = 16  # models kept on the GPU; the least recently drawn beyond
 
 
 @dataclass(eq=False)
-class GpuPrimitive:
-    """One primitive's buffers; vertex arrays are made lazily per shader program."""
+class GpuMesh:
+    """One version of a primitive's geometry on the GPU; vertex arrays are made lazily per
+    shader program. deviation_mm: how far it strays from the original surface (product frame)."""
 
     vbo: moderngl.Buffer
     ibo: moderngl.Buffer
-    centre: np.ndarray  # (3,) float64 bounding-box centre, product frame (mm)
-    has_uvs: bool
+    deviation_mm: float
     vaos: dict[int, moderngl.VertexArray] = field(default_factory=dict)
+
+    @property
+    def triangle_count(self) -> int:
+        return self.ibo.size // 12  # uint32 indices, three a triangle
 
     def vertex_array(self, ctx: moderngl.Context, program: moderngl.Program) -> moderngl.VertexArray:
         vao = self.vaos.get(program.glo)
@@ -52,6 +59,27 @@ class GpuPrimitive:
         self.ibo.release()
 
 
+@dataclass(eq=False)
+class GpuPrimitive:
+    """One primitive's meshes: the original first, then coarser copies (level_of_detail)."""
+
+    levels: tuple[GpuMesh, ...]
+    centre: np.ndarray  # (3,) float64 bounding-box centre, product frame (mm)
+    has_uvs: bool
+
+    def mesh_for(self, allowed_mm: float) -> GpuMesh:
+        """The coarsest mesh straying at most `allowed_mm` from the original."""
+        chosen = self.levels[0]
+        for mesh in self.levels[1:]:
+            if mesh.deviation_mm <= allowed_mm:
+                chosen = mesh
+        return chosen
+
+    def release(self) -> None:
+        for mesh in self.levels:
+            mesh.release()
+
+
 @dataclass(frozen=True, eq=False)
 class GpuMaterial:
     """A material's uniform block and textures (None where the material has none)."""
@@ -63,6 +91,12 @@ class GpuMaterial:
     emissive_texture: moderngl.Texture | None
     alpha_mode: AlphaMode
     double_sided: bool
+    transmissive: bool = False  # tints the light behind it (dual-source blending), see pbr.frag
+
+    @property
+    def see_through(self) -> bool:
+        """Drawn after opaque parts, far to near, without writing depth."""
+        return self.alpha_mode == "BLEND" or self.transmissive
 
     @property
     def textured(self) -> bool:
@@ -73,13 +107,16 @@ class GpuMaterial:
 class GpuModel:
     """A ProductModel's GPU resources. Create through GpuModelCache."""
 
-    def __init__(self, ctx: moderngl.Context, model: ProductModel) -> None:
+    def __init__(self, ctx: moderngl.Context, model: ProductModel, levels: ModelDetailLevels | None = None) -> None:
         self.ctx = ctx
         self.model = model
-        self.primitives = tuple(_upload_primitive(ctx, p) for p in model.primitives)
-        # (8 * primitives, 3) bounding-box corners, product frame: projecting these bounds the
-        # model's footprint on screen more tightly than one box around everything.
-        self.corners = np.concatenate([_box_corners(p.positions) for p in model.primitives])
+        if levels is None:
+            levels = tuple((DetailLevel(p, 0.0),) for p in model.primitives)
+        self.primitives = tuple(_upload_primitive(ctx, primitive_levels) for primitive_levels in levels)
+        # (N, 3) product frame: the corners of the model's convex hull. Their projection bounds
+        # its footprint on screen exactly (box corners overshot the patch by ~30% in area).
+        points = [np.asarray(p.positions, np.float64).reshape(-1, 3) for p in model.primitives]
+        self.outline = _outline(np.concatenate(points))
         # (primitives, 3) box centres, for sorting draws by depth.
         self.centres = np.stack([p.centre for p in self.primitives])
         self._materials: dict[int, tuple[Material, GpuMaterial]] = {}
@@ -117,6 +154,7 @@ class GpuModel:
             emissive_texture=self._texture(material.emissive_texture, srgb=True),
             alpha_mode=material.alpha_mode,
             double_sided=material.double_sided,
+            transmissive=material.transmission > 0.0,
         )
         self._materials[id(material)] = (material, gpu)  # the Material pins its id
         return gpu
@@ -145,15 +183,16 @@ class GpuModelCache:
         self._models: OrderedDict[str, GpuModel] = OrderedDict()
         self._retired: list[GpuModel] = []
 
-    def get(self, key: str, model: ProductModel) -> GpuModel:
-        """The GPU copy of `model`; a different model object under a known key replaces the old one."""
+    def get(self, key: str, model: ProductModel, levels: ModelDetailLevels | None = None) -> GpuModel:
+        """The GPU copy of `model` (with `levels`, its detail levels, when first uploaded); a
+        different model object under a known key replaces the old one."""
         gpu = self._models.get(key)
         if gpu is not None and gpu.model is model:
             self._models.move_to_end(key)
             return gpu
         if gpu is not None:
             self._retired.append(gpu)
-        gpu = GpuModel(self.ctx, model)
+        gpu = GpuModel(self.ctx, model, levels)
         self._models[key] = gpu
         self._models.move_to_end(key)
         while len(self._models) > self.capacity:
@@ -191,7 +230,7 @@ def material_block(material: Material) -> np.ndarray:
             material.alpha_cutoff,
             material.metallic,
             material.roughness,
-            0.0,
+            material.transmission,
             0.0,
             *(0.0 if t is None else 1.0 for t in textures),
         ],
@@ -199,7 +238,19 @@ def material_block(material: Material) -> np.ndarray:
     )
 
 
-def _upload_primitive(ctx: moderngl.Context, primitive: Primitive) -> GpuPrimitive:
+def _upload_primitive(ctx: moderngl.Context, levels: tuple[DetailLevel, ...]) -> GpuPrimitive:
+    original = levels[0].primitive
+    positions = np.asarray(original.positions, dtype=np.float64).reshape(-1, 3)
+    centre = 0.5 * (positions.min(axis=0) + positions.max(axis=0))
+    return GpuPrimitive(
+        levels=tuple(_upload_mesh(ctx, level) for level in levels),
+        centre=centre,
+        has_uvs=original.uvs is not None,
+    )
+
+
+def _upload_mesh(ctx: moderngl.Context, level: DetailLevel) -> GpuMesh:
+    primitive = level.primitive
     positions = np.asarray(primitive.positions, dtype=np.float32).reshape(-1, 3)
     normals = np.asarray(primitive.normals, dtype=np.float32).reshape(-1, 3)
     if primitive.uvs is None:
@@ -208,13 +259,7 @@ def _upload_primitive(ctx: moderngl.Context, primitive: Primitive) -> GpuPrimiti
         uvs = np.asarray(primitive.uvs, dtype=np.float32).reshape(-1, 2)
     vertices = np.hstack([positions, normals, uvs])
     indices = np.ascontiguousarray(primitive.indices, dtype=np.uint32)
-    centre = 0.5 * (positions.min(axis=0) + positions.max(axis=0)).astype(np.float64)
-    return GpuPrimitive(
-        vbo=ctx.buffer(vertices.tobytes()),
-        ibo=ctx.buffer(indices.tobytes()),
-        centre=centre,
-        has_uvs=primitive.uvs is not None,
-    )
+    return GpuMesh(ctx.buffer(vertices.tobytes()), ctx.buffer(indices.tobytes()), level.deviation_mm)
 
 
 def _upload_texture(ctx: moderngl.Context, image: np.ndarray, srgb: bool) -> moderngl.Texture:
@@ -246,7 +291,11 @@ def _as_rgba(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(data)
 
 
-def _box_corners(positions: np.ndarray) -> np.ndarray:
-    p = np.asarray(positions, dtype=np.float64).reshape(-1, 3)
-    lo, hi = p.min(axis=0), p.max(axis=0)
-    return np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+def _outline(points: np.ndarray) -> np.ndarray:
+    """Convex hull vertices of (N, 3) points; the bounding box corners where the points span
+    no volume (a flat quad)."""
+    try:
+        return points[ConvexHull(points).vertices]
+    except QhullError:
+        lo, hi = points.min(axis=0), points.max(axis=0)
+        return np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])

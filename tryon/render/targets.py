@@ -5,27 +5,50 @@ llvmpipe every GL pass costs in proportion to the pixels it touches (a full 640x
 pass-through alone measured ~7 ms, a 300x120 patch ~1 ms). Targets are sized in 64-pixel
 steps so a moving product rarely triggers a reallocation; they grow at once and shrink only
 after the patch has stayed much smaller for a while.
+
+The scene target stores sRGB (SRGB8_ALPHA8): with GL_FRAMEBUFFER_SRGB on, shaders write
+linear light and blending works on linear values, while the frame's bytes go in and come out
+unconverted. FXAA reads its bytes (srgb_bytes.py) and writes bytes; supersampling averages
+linear light into an sRGB target (a texel decoded and encoded again is the same byte).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import moderngl
 import numpy as np
 
 from tryon.render.antialias import SSAA_SCALE, AntialiasingMode, ResolvePass
-from tryon.render.programs import SCENE_UNIT
+from tryon.render.scene import GL_SRGB8_ALPHA8
 
 STEP_PX = 64
 # Shrink when the needed area has been under a quarter of the allocation for this many frames
 # (about two seconds at 30 fps): short dips do not thrash allocations.
 SHRINK_AFTER_FRAMES = 60
+GL_FRAMEBUFFER_SRGB = 0x8DB9
+
+
+@contextmanager
+def linear_light_writes(ctx: moderngl.Context) -> Iterator[None]:
+    """Within the block, shaders write linear light into sRGB targets, which encode it and blend
+    on linear values: a see-through lens adds its reflections to the light behind it rather than
+    to sRGB bytes (that made clear lenses look milky over bright skin). Off again afterwards:
+    the context is shared, and with it off, copies and reads of sRGB targets move raw bytes."""
+    ctx.enable_direct(GL_FRAMEBUFFER_SRGB)
+    try:
+        yield
+    finally:
+        ctx.disable_direct(GL_FRAMEBUFFER_SRGB)
 
 
 class PatchTargets:
-    """Textures and framebuffers for one patch, anchored at their origin: `scene` (BGRA8 at
-    the render scale, 2 for "ssaa" else 1; the camera frame patch is uploaded into it and the
-    products drawn over it) with a depth buffer in scene_fbo, and read_fbo, the 1x result that
-    is read back (scene_fbo itself without anti-aliasing)."""
+    """Textures and framebuffers for one patch, anchored at their origin: `scene` (sRGB BGRA8
+    at the render scale, 2 for "ssaa" else 1; the camera frame patch is uploaded into it and
+    the products drawn over it) with a depth buffer in scene_fbo, and read_fbo, the 1x result
+    that is read back (scene_fbo itself without anti-aliasing). Where the driver cannot read
+    sRGB bytes undecoded, FXAA reads a plain copy of the scene instead."""
 
     def __init__(self, ctx: moderngl.Context, mode: AntialiasingMode) -> None:
         self.ctx = ctx
@@ -39,6 +62,8 @@ class PatchTargets:
         self.scene: moderngl.Texture | None = None
         self.scene_fbo: moderngl.Framebuffer | None = None
         self.read_fbo: moderngl.Framebuffer | None = None
+        self._copy: moderngl.Texture | None = None  # plain bytes of the scene, for FXAA fallback
+        self._copy_fbo: moderngl.Framebuffer | None = None
 
     def ensure(self, width: int, height: int) -> None:
         """Make room for a width x height (frame pixels) patch."""
@@ -60,8 +85,14 @@ class PatchTargets:
             return
         assert self.scene is not None and self.read_fbo is not None
         self.ctx.enable_only(moderngl.NOTHING)
-        self.scene.use(SCENE_UNIT)
-        self._resolve.draw(self.scene, self.read_fbo, width, height)
+        if self.mode == "ssaa":  # averages light, encoded by the sRGB target
+            with linear_light_writes(self.ctx):
+                self._resolve.draw(self.scene, self.read_fbo, width, height)
+        elif self._copy is not None and self._copy_fbo is not None and self.scene_fbo is not None:
+            self.ctx.copy_framebuffer(self._copy_fbo, self.scene_fbo)  # bytes: sRGB writes are off
+            self._resolve.draw(self._copy, self.read_fbo, width, height)
+        else:
+            self._resolve.draw(self.scene, self.read_fbo, width, height)
 
     def read_into(self, out: np.ndarray) -> None:
         """Read the (H, W, 3) uint8 patch at the origin into `out` (row 0 = top)."""
@@ -74,8 +105,8 @@ class PatchTargets:
         for obj in reversed(self._objects):
             obj.release()
         self._objects = []
-        self.scene = None
-        self.scene_fbo = self.read_fbo = None
+        self.scene = self._copy = None
+        self.scene_fbo = self.read_fbo = self._copy_fbo = None
         self.capacity = (0, 0)
 
     def close(self) -> None:
@@ -88,19 +119,26 @@ class PatchTargets:
         self.release()
         ctx = self.ctx
         render_size = (size[0] * self.scale, size[1] * self.scale)
-        # FXAA samples between texels; the downsample pass fetches texels directly.
-        self.scene = ctx.texture(render_size, 4)
-        filter_ = moderngl.LINEAR if self.mode == "fxaa" else moderngl.NEAREST
-        self.scene.filter = (filter_, filter_)
+        self.scene = ctx.texture(render_size, 4, internal_format=GL_SRGB8_ALPHA8)
+        # The resolve passes fetch texels or bring their own samplers.
+        self.scene.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self.scene.repeat_x = self.scene.repeat_y = False
         depth = ctx.depth_renderbuffer(render_size)
         self.scene_fbo = ctx.framebuffer([self.scene], depth)
         self._objects = [self.scene, depth, self.scene_fbo]
         self.read_fbo = self.scene_fbo
-        if self.mode != "none":
-            resolved = ctx.renderbuffer(size, 4)
+        if self.mode == "ssaa":
+            resolved = ctx.texture(size, 4, internal_format=GL_SRGB8_ALPHA8)
             self.read_fbo = ctx.framebuffer([resolved])
             self._objects += [resolved, self.read_fbo]
+        elif self.mode == "fxaa":
+            resolved_bytes = ctx.renderbuffer(size, 4)
+            self.read_fbo = ctx.framebuffer([resolved_bytes])
+            self._objects += [resolved_bytes, self.read_fbo]
+            if self._resolve is not None and not self._resolve.reads_bytes:
+                self._copy = ctx.texture(size, 4)
+                self._copy_fbo = ctx.framebuffer([self._copy])
+                self._objects += [self._copy, self._copy_fbo]
         self.capacity = size
         self.reallocations += 1
         self._small_frames = 0

@@ -75,11 +75,12 @@ def test_material_factors_are_the_files_floats_not_8_bit(sunglasses):
     assert temples.roughness == pytest.approx(0.05, abs=1e-6) and temples.metallic == 1.0
 
 
-def test_transmissive_lenses_become_tinted_blended_glass(sunglasses):
+def test_transmissive_lenses_keep_their_transmission_and_tint(sunglasses):
     materials = {p.name: p.material for p in sunglasses.primitives}
-    lens, pads = materials["LensesExterior"], materials["Nosepads"]
-    assert lens.alpha_mode == "BLEND" and lens.base_color[3] > 0.8, "dark lenses stay mostly opaque"
-    assert pads.alpha_mode == "BLEND" and pads.base_color[3] < 0.3, "clear nose pads are see-through"
+    lens, pads, frame = materials["LensesExterior"], materials["Nosepads"], materials["Frames"]
+    assert lens.transmission == 1.0 and max(lens.base_color[:3]) < 0.02, "dark glass: little light passes"
+    assert pads.transmission == 1.0 and min(pads.base_color[:3]) == 1.0, "clear nose pads pass it all"
+    assert frame.transmission == 0.0
 
 
 def test_textures_decode_to_rgba_with_uvs_in_gltf_convention(models, sunglasses):

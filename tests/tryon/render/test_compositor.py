@@ -13,6 +13,7 @@ from tryon.geometry.camera import CameraIntrinsics
 from tryon.products.model import Material, ProductModel
 from tryon.render.compositor import Compositor, get_compositor
 from tryon.render.items import Occluder, RenderItem
+from tryon.render.lighting import SRGB_TO_LINEAR
 
 CAMERA = CameraIntrinsics.from_fov(640, 480)
 GREY = 60
@@ -126,8 +127,63 @@ def test_a_tinted_lens_shows_the_background_through_its_tint(plain):
     b, g, r = through_green
     assert r > 60, "the tint shows"
     assert 40 < g < 200, "the background shows, dimmed"
-    # See-through: half of a background change comes through (sRGB blending, alpha 0.5).
-    assert 50 <= g - through_dark[1] <= 110
+    # See-through, in linear light: alpha 0.5 passes half of a background change.
+    passed = (SRGB_TO_LINEAR[g] - SRGB_TO_LINEAR[through_dark[1]]) / (SRGB_TO_LINEAR[200] - SRGB_TO_LINEAR[40])
+    assert 0.45 <= passed <= 0.55
+
+
+def glass(tint: tuple[float, float, float], transmission: float = 1.0) -> Material:
+    return Material("glass", base_color=(*tint, 1.0), roughness=0.05, transmission=transmission)
+
+
+@pytest.mark.parametrize("skin", [(90, 120, 170), (150, 170, 210), (40, 60, 100)])
+def test_a_clear_glass_lens_leaves_the_eyes_behind_it_as_they_are(compositor, skin):
+    """Clear glass passes ~96% head-on: no fog, no grey film, only faint reflections."""
+    frame = uniform(skin)
+    out = compositor.render(frame, CAMERA, [item(quad(60.0, 40.0, glass((1.0, 1.0, 1.0))), "clear", (0.0, 0.0, 500.0))], [])
+    before, after = frame[230:250, 310:330].astype(float), out[230:250, 310:330].astype(float)
+    passed = SRGB_TO_LINEAR[out[230:250, 310:330]].mean() / SRGB_TO_LINEAR[frame[230:250, 310:330]].mean()
+    assert 0.9 <= passed <= 1.1, f"{passed:.2f} of the light behind came through"
+    # hue kept: each channel keeps its share of the light
+    assert np.abs((after - before).mean(axis=(0, 1))).max() <= 12
+
+
+def test_tinted_glass_multiplies_the_light_behind_it_by_its_colour(plain):
+    """A G-15 style green lens passes green light and little red: over white the lens turns
+    green, over black it stays dark (the tint is absorption, not a painted film)."""
+    lens = item(quad(60.0, 40.0, glass((0.10, 0.30, 0.08))), "green glass", (0.0, 0.0, 500.0))
+    over_white = plain.render(uniform((255, 255, 255)), CAMERA, [lens], [])[240, 320].astype(int)
+    over_black = plain.render(uniform((0, 0, 0)), CAMERA, [lens], [])[240, 320].astype(int)
+    b, g, r = over_white
+    assert g > r + 40 and g > b + 40, f"white through green glass came out {over_white.tolist()} (BGR)"
+    passed = SRGB_TO_LINEAR[g]
+    assert 0.25 <= passed <= 0.35, f"the green channel passed {passed:.2f}, its tint is 0.30"
+    assert over_black.max() <= 40, "over black only the reflections show"
+
+
+def test_glass_hides_what_is_behind_it_in_proportion_to_its_transmission(plain):
+    frame = uniform((200, 200, 200))
+    seen = []
+    for transmission in (1.0, 0.5, 0.0):
+        lens = item(quad(60.0, 40.0, glass((1.0, 1.0, 1.0), transmission)), f"glass {transmission}", (0.0, 0.0, 500.0))
+        seen.append(plain.render(frame, CAMERA, [lens], [])[240, 320].astype(int))
+    checker = noise()
+    under = [plain.render(checker, CAMERA, [item(quad(60.0, 40.0, glass((1.0, 1.0, 1.0), t)), f"glass {t}",
+                                                 (0.0, 0.0, 500.0))], [])[230:250, 310:330].std() for t in (1.0, 0.5, 0.0)]
+    assert under[0] > under[1] > under[2], f"texture behind the lens: {under}"
+    assert under[2] < 0.1 * under[0], "no transmission: an opaque white surface"
+
+
+@pytest.mark.parametrize("background", [(200, 210, 235), (245, 245, 245)])
+def test_a_clear_lens_over_a_bright_background_stays_clear(plain, background):
+    """Clear glass reflects ~4% per surface and a 12% white tint adds little light to a bright
+    background: the lens must not turn it milky white (adding reflections to sRGB bytes took
+    (200, 210, 235) to (251, 255, 255))."""
+    clear = Material("clear", base_color=(0.9047, 0.9387, 0.9734, 0.12), roughness=0.05, alpha_mode="BLEND")
+    frame = uniform(background)
+    out = plain.render(frame, CAMERA, [item(quad(60.0, 40.0, clear), "clear lens", (0.0, 0.0, 500.0))], [])
+    change = out[230:250, 310:330].astype(int) - frame[230:250, 310:330].astype(int)
+    assert np.abs(change).max() <= 16, f"the lens changed the background by up to {np.abs(change).max()}"
 
 
 def test_blend_primitives_are_drawn_back_to_front(plain):
@@ -147,9 +203,9 @@ def test_two_variants_render_different_pixels_from_the_same_geometry(compositor)
     model = ProductModel(base.primitives, variant_materials={"red": (red,), "blue": (blue,)})
     frame = uniform()
     as_red = compositor.render(frame, CAMERA, [item(model, "variants", (0.0, 0.0, 500.0), "red", yaw(20))], [])
-    vbo = compositor.models.get("variants", model).primitives[0].vbo
+    vbo = compositor.models.get("variants", model).primitives[0].levels[0].vbo
     as_blue = compositor.render(frame, CAMERA, [item(model, "variants", (0.0, 0.0, 500.0), "blue", yaw(20))], [])
-    assert compositor.models.get("variants", model).primitives[0].vbo is vbo, "geometry was uploaded again"
+    assert compositor.models.get("variants", model).primitives[0].levels[0].vbo is vbo, "geometry was uploaded again"
     b_red, _, r_red = as_red[240, 320].astype(int)
     b_blue, _, r_blue = as_blue[240, 320].astype(int)
     assert r_red > b_red + 50 and b_blue > r_blue + 50
@@ -277,6 +333,23 @@ def test_fxaa_softens_a_slanted_edge_and_touches_nothing_far_from_it():
     assert not (touched & ~grown).any(), "FXAA changed frame pixels away from the product"
 
 
+def test_fxaa_without_undecoded_srgb_reads_gives_the_same_pixels(monkeypatch):
+    """Where the driver cannot skip sRGB decoding, FXAA reads a byte copy of the scene instead."""
+    import tryon.render.antialias as antialias
+
+    frame = noise()
+    roll = np.array([[np.cos(0.3), -np.sin(0.3), 0.0], [np.sin(0.3), np.cos(0.3), 0.0], [0.0, 0.0, 1.0]])
+    lens = Material(base_color=(0.2, 0.3, 0.9, 0.5), roughness=0.2, alpha_mode="BLEND")
+    scene = [item(box(40.0, Material(base_color=(0.8, 0.5, 0.2, 1.0))), "aa box", (0.0, 0.0, 500.0), rotation=roll),
+             item(quad(70.0, 30.0, lens), "aa lens", (0.0, 10.0, 450.0), rotation=roll)]
+    reading_bytes = Compositor("fxaa")
+    assert reading_bytes.targets._resolve is not None and reading_bytes.targets._resolve.reads_bytes
+    monkeypatch.setattr(antialias, "byte_sampler", lambda ctx, filter_: None)
+    copying = Compositor("fxaa")
+    assert copying.targets._resolve is not None and not copying.targets._resolve.reads_bytes
+    assert np.array_equal(reading_bytes.render(frame, CAMERA, scene, []), copying.render(frame, CAMERA, scene, []))
+
+
 def test_rendering_from_worker_threads_matches_the_calling_thread():
     compositor = get_compositor()
     frame = uniform()
@@ -323,3 +396,30 @@ def test_normal_maps_tilt_the_surface_toward_the_light(plain, bright_side):
         out = plain.render(frame, CAMERA, [item(quad(40.0, 40.0, material), f"bumpy {bright_side}", (0, 0, 400))], [])
         lit.append(out[225:255, 305:335].astype(float).mean())
     assert lit[0] > lit[1] + 15, f"facing the light {lit[0]:.0f}, facing away {lit[1]:.0f}"
+
+
+def test_rendering_in_place_draws_into_the_callers_frame_and_the_default_leaves_it_alone(plain):
+    box_item = item(box(40.0, Material(base_color=(0.8, 0.2, 0.2, 1.0))), "in place box", (0.0, 0.0, 500.0))
+    frame = uniform()
+    copy = plain.render(frame, CAMERA, [box_item], [])
+    assert copy is not frame and np.all(frame == GREY), "the input frame was changed"
+    drawn = plain.render(frame, CAMERA, [box_item], [], in_place=True)
+    assert drawn is frame and np.array_equal(drawn, copy)
+    read_only = uniform()
+    read_only.flags.writeable = False
+    assert plain.render(read_only, CAMERA, [box_item], [], in_place=True) is not read_only
+
+
+def test_handing_draws_to_the_rasteriser_early_changes_no_pixel(monkeypatch):
+    """Flushing after the occluder and heavy draws (software GL) only changes when work runs."""
+    from tryon.render import compositor as compositor_module
+
+    heavy = box(40.0, Material(base_color=(0.3, 0.6, 0.9, 1.0)))
+    lens = quad(70.0, 30.0, Material(base_color=(0.2, 0.3, 0.9, 0.5), roughness=0.2, alpha_mode="BLEND"))
+    scene = [item(heavy, "flush box", (0.0, 0.0, 500.0), rotation=yaw(25)), item(lens, "flush lens", (0.0, 5.0, 450.0))]
+    head = [occluder_square((10.0, 0.0), 520.0, 30.0)]
+    frame = noise(seed=3)
+    flushing, waiting = Compositor("fxaa"), Compositor("fxaa")
+    waiting._flush = None
+    monkeypatch.setattr(compositor_module, "FLUSH_AFTER_TRIANGLES", 1)  # every draw hands over
+    assert np.array_equal(flushing.render(frame, CAMERA, scene, head), waiting.render(frame, CAMERA, scene, head))

@@ -1,6 +1,7 @@
 #version 330 core
-// Supersampling resolve: each output pixel is the mean of its 2x2 render pixels. Where all
-// four hold the same camera frame texel the mean is that texel exactly.
+// Supersampling resolve: each output pixel is the mean of its 2x2 render pixels, as linear
+// light (the sRGB scene decodes on fetch, the sRGB target encodes). Where all four hold the
+// same camera frame texel the mean is that texel exactly.
 
 uniform sampler2D u_scene;
 

@@ -15,8 +15,3 @@ layout(std140) uniform Frame {
 vec3 view_ray() {
     return vec3((gl_FragCoord.xy - camera.zw) / camera.xy, 1.0);
 }
-
-vec3 linear_to_srgb(vec3 c) {
-    c = clamp(c, 0.0, 1.0);
-    return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, c));
-}

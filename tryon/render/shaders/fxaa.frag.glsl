@@ -5,11 +5,12 @@
 // every pixel whatever the branches say. It only changes pixels near a product: alpha is how
 // much of the camera frame shows (1 where no product was drawn), and a pixel whose diagonal
 // neighbourhood is all frame is copied unchanged, so the frame stays bit-exact away from the
-// product. Colours are BGR.
+// product. Colours are BGR, the sRGB bytes as stored: the samplers skip decoding.
 
-uniform sampler2D u_scene;  // the patch, LINEAR filtered, at the texture's origin
-uniform vec4 u_texel;       // xy: 1 / texture size; zw: largest sample coordinate inside the patch
-uniform ivec2 u_last;       // the patch's last pixel (width - 1, height - 1)
+uniform sampler2D u_scene;   // the patch, LINEAR filtered, at the texture's origin
+uniform sampler2D u_texels;  // the same patch, NEAREST filtered
+uniform vec4 u_texel;        // xy: 1 / texture size; zw: largest sample coordinate inside the patch
+uniform ivec2 u_last;        // the patch's last pixel (width - 1, height - 1)
 
 out vec4 f_color;
 
@@ -23,8 +24,9 @@ float luma(vec3 bgr) {
     return dot(bgr, vec3(0.114, 0.587, 0.299));
 }
 
+// Through a sampler, not texelFetch: sampler state is what skips sRGB decoding.
 vec4 fetch(ivec2 p) {
-    return texelFetch(u_scene, clamp(p, ivec2(0), u_last), 0);
+    return texture(u_texels, (vec2(clamp(p, ivec2(0), u_last)) + 0.5) * u_texel.xy);
 }
 
 vec4 sample_at(vec2 uv) {

@@ -5,7 +5,7 @@
 layout(std140) uniform Material {
     vec4 base_color_factor;  // linear RGBA
     vec4 emissive_cutoff;    // rgb: emissive factor (linear); a: alpha cutoff (MASK)
-    vec4 metal_rough;        // x: metallic, y: roughness
+    vec4 metal_rough;        // x: metallic, y: roughness, z: transmission
     vec4 texture_flags;      // 1 where bound: x base colour, y metallic-roughness, z normal, w emissive
 };
 

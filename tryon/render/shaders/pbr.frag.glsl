@@ -1,13 +1,22 @@
 #version 330 core
-// Shading of one product primitive (glTF metallic-roughness, any alpha mode).
-// Output: sRGB in BGR channel order (the framebuffer holds the camera frame's BGR bytes).
+// Shading of one product primitive (glTF metallic-roughness, any alpha mode, optionally
+// thin-walled transmission).
+// Output: linear light in BGR channel order; the sRGB target encodes it (GL_FRAMEBUFFER_SRGB)
+// into the camera frame's BGR bytes and blends on linear values.
 // Framebuffer alpha is how much of the camera frame still shows (1 where it was uploaded), for
-// the anti-aliasing pass: opaque output writes 0, blending multiplies it by 1 - alpha.
-// Built with frame.glsl, material.glsl and lighting.glsl; ALPHA_BLEND selects premultiplied
-// output for blend factors (ONE, ONE_MINUS_SRC_ALPHA) on colour, (ZERO, ONE_MINUS_SRC_ALPHA)
-// on alpha.
+// the anti-aliasing pass: opaque output writes 0, see-through output multiplies it.
+// Built with frame.glsl, material.glsl and lighting.glsl.
+// ALPHA_BLEND: premultiplied output for blend factors (ONE, ONE_MINUS_SRC_ALPHA) on colour,
+// (ZERO, ONE_MINUS_SRC_ALPHA) on alpha.
+// TRANSMISSION: dual-source output for (ONE, SRC1_COLOR) on colour, (ZERO, SRC1_ALPHA) on
+// alpha: frame' = f_color + frame * f_transmittance, a tint per channel.
 
+#ifdef TRANSMISSION
+layout(location = 0, index = 0) out vec4 f_color;
+layout(location = 0, index = 1) out vec4 f_transmittance;
+#else
 out vec4 f_color;
+#endif
 
 void main() {
     Surface s = sample_material();
@@ -16,11 +25,28 @@ void main() {
     shade(s.base.rgb, s.metallic, s.roughness, s.normal, body, highlights);
     body += s.emissive;
 #ifdef ALPHA_BLEND
-    // Premultiplied: the tint covers the background by alpha, while reflections and highlights
-    // add on top at full strength, as on real glass (blend ONE, ONE_MINUS_SRC_ALPHA).
-    vec3 color = linear_to_srgb(body) * s.base.a + linear_to_srgb(highlights);
-    f_color = vec4(min(color, vec3(1.0)).bgr, s.base.a);
+    float coverage = s.base.a;
 #else
-    f_color = vec4(linear_to_srgb(body + highlights).bgr, 0.0);
+    float coverage = 1.0;
+#endif
+#if defined(TRANSMISSION)
+    // Thin-walled glass (KHR_materials_transmission): of the light behind, what the surface does
+    // not reflect (Fresnel, 4% head-on) passes, tinted by the base colour, so a clear lens leaves
+    // the eyes as they are and a grey one dims them without fogging them; the non-transmitting
+    // rest of the surface is lit as a dielectric, and reflections add on top.
+    float transmission = metal_rough.z;
+    float w = 1.0 - max(dot(s.normal, -normalize(view_ray())), 0.0);
+    float fresnel = 0.04 + 0.96 * (w * w) * (w * w) * w;
+    vec3 passed = transmission * (1.0 - fresnel) * s.base.rgb;
+    vec3 through = mix(vec3(1.0), passed, coverage);
+    f_color = vec4((((1.0 - transmission) * body + highlights) * coverage).bgr, 0.0);
+    f_transmittance = vec4(through.bgr, dot(through, vec3(1.0 / 3.0)));
+#elif defined(ALPHA_BLEND)
+    // Premultiplied, in linear light: the surface covers alpha of the view (the glTF "over"
+    // operator), and its reflections (Fresnel, ~4% head-on) add unscaled, as on real glass:
+    // most eyewear models mark their lenses BLEND.
+    f_color = vec4((body * coverage + highlights).bgr, coverage);
+#else
+    f_color = vec4((body + highlights).bgr, 0.0);
 #endif
 }
