@@ -113,8 +113,9 @@ class TryOnPipeline:
             return self._camera.scaled_to(w, h)
         return self._camera
 
-    def process(self, frame: np.ndarray, timestamp_s: float | None = None) -> FrameResult:
-        """Track every face, place the product on each, and composite (BGR uint8 in and out)."""
+    def process(self, frame: np.ndarray, timestamp_s: float | None = None, in_place: bool = False) -> FrameResult:
+        """Track every face, place the product on each, and composite (BGR uint8 in and out).
+        in_place: draw into `frame` itself rather than a copy (for callers that own it)."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         faces = self.tracker.process(frame, timestamp_s)
@@ -132,7 +133,7 @@ class TryOnPipeline:
         if self._render and items:
             from tryon.render.compositor import get_compositor
 
-            image = get_compositor().render(frame, camera, items, occluders)
+            image = get_compositor().render(frame, camera, items, occluders, in_place=in_place)
         timings["render"] = (time.perf_counter() - t2) * 1e3
         return FrameResult(image, tuple(results), timings)
 
@@ -145,7 +146,7 @@ class TryOnPipeline:
             pose = self._smooth_scale(state, pose, now)
             state.pose = pose
         frame_face = FaceFrame.build(face.landmarks, pose, camera, self.reference)
-        measurements = measure_face(face.landmarks, pose, camera, self.reference)
+        measurements = measure_face(face.landmarks, pose, camera, self.reference, frame_face.landmarks_camera)
         if self.model is None or self.product is None:
             return FaceResult(face.face_id, pose, measurements)
         try:

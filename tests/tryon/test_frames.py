@@ -58,3 +58,68 @@ def test_missing_file_names_the_path(tmp_path):
 
 def test_encode_round_trip_keeps_size():
     assert decode_image(_jpeg()).shape == (64, 48, 3)
+
+
+def test_a_jpeg_decodes_to_the_same_pixels_as_opencv(shared_data):
+    data = (shared_data / "faces/hagrid_man_closeup_thumb_down.jpg").read_bytes()
+    reference = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    decoded = decode_image(data)
+    assert decoded.shape == reference.shape and decoded.flags.c_contiguous
+    assert np.abs(decoded.astype(int) - reference.astype(int)).max() <= 1
+
+
+def test_a_grayscale_jpeg_becomes_three_equal_channels():
+    ok, jpeg = cv2.imencode(".jpg", np.tile(np.arange(64, dtype=np.uint8) * 4, (48, 1)))
+    frame = decode_image(jpeg.tobytes())
+    assert frame.shape == (48, 64, 3)
+    assert np.array_equal(frame[:, :, 0], frame[:, :, 1]) and np.array_equal(frame[:, :, 1], frame[:, :, 2])
+
+
+def test_a_cmyk_jpeg_is_still_decoded():
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("CMYK", (40, 30), (0, 255, 255, 0)).save(buffer, "JPEG")  # pure red in CMYK
+    frame = decode_image(buffer.getvalue())
+    assert frame.shape == (30, 40, 3)
+
+
+def test_a_jpeg_with_a_damaged_body_is_refused_clearly():
+    data = bytearray(_jpeg((120, 160, 3)))
+    data[400:600] = b"\xff" * 200  # markers where entropy-coded data should be
+    with pytest.raises(UnreadableImage):
+        decode_image(bytes(data))
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_a_phone_photo_stored_sideways_comes_out_upright(shared_data, fmt):
+    from io import BytesIO
+
+    from PIL import Image
+
+    upright_photo = read_image_file(shared_data / "faces/hagrid_man_closeup_thumb_down.jpg")
+    stored = cv2.rotate(upright_photo, cv2.ROTATE_90_COUNTERCLOCKWISE)  # how a phone stores it
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to view"
+    buffer = BytesIO()
+    Image.fromarray(cv2.cvtColor(stored, cv2.COLOR_BGR2RGB)).save(buffer, fmt, exif=exif.tobytes(), quality=95)
+    decoded = decode_image(buffer.getvalue())
+    assert decoded.shape == upright_photo.shape
+    assert np.abs(decoded.astype(int) - upright_photo.astype(int)).mean() < 4  # the same picture, re-encoded
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_is_undone_as_pillow_does(orientation):
+    from PIL import Image, ImageOps
+
+    from tryon.frames import upright
+
+    image = np.random.default_rng(orientation).integers(0, 255, (5, 7, 3), dtype=np.uint8)
+    pil = Image.fromarray(image)
+    exif = pil.getexif()
+    exif[0x0112] = orientation
+    pil.info["exif"] = exif.tobytes()
+    expected = np.asarray(ImageOps.exif_transpose(pil))
+    assert np.array_equal(upright(image, orientation), expected)

@@ -16,6 +16,7 @@ FACE_PUSH_BACK_MM = 1.5  # the mesh sits on the skin; pushed back so frames touc
 # than the face at the ears so glasses temples (~140 mm apart) stay outside it seen from the front.
 SKULL_CENTRE = np.array([0.0, 5.0, 90.0])
 SKULL_SEMI_AXES = np.array([67.0, 120.0, 86.0])
+FACE_MESH_POINTS = 468  # the mesh proper; the iris points are not part of the tessellation
 
 
 @lru_cache(maxsize=1)
@@ -45,14 +46,27 @@ def _unit_sphere() -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(sphere.vertices), np.asarray(sphere.faces, dtype=np.uint32)
 
 
+@lru_cache(maxsize=1)
+def _skull_in_head() -> np.ndarray:
+    """(N,3) skull ellipsoid vertices in the reference head frame (mm)."""
+    return _unit_sphere()[0] * SKULL_SEMI_AXES + SKULL_CENTRE
+
+
+@lru_cache(maxsize=1)
+def head_occluder_triangles() -> np.ndarray:
+    """(M,3) uint32: the face mesh's triangles, then the skull's (vertices 468 on)."""
+    indices = np.concatenate([face_mesh_triangles(), _unit_sphere()[1] + FACE_MESH_POINTS]).astype(np.uint32)
+    indices.flags.writeable = False
+    return indices
+
+
 def build_head_occluder(face: FaceFrame) -> Occluder:
     """Face mesh (camera frame, pushed back along the view rays) + skull ellipsoid, one mesh."""
-    cam = face.landmarks_camera[:468]
+    skull = _skull_in_head()
+    vertices = np.empty((FACE_MESH_POINTS + len(skull), 3), np.float32)
+    cam = face.landmarks_camera[:FACE_MESH_POINTS]
     depth = cam[:, 2:3]
-    face_vertices = cam * (depth + FACE_PUSH_BACK_MM) / depth
-    unit_v, unit_f = _unit_sphere()
-    skull_head = (unit_v * SKULL_SEMI_AXES + SKULL_CENTRE) * face.pose.scale
-    skull_cam = skull_head @ face.pose.rotation.T + face.pose.translation
-    vertices = np.concatenate([face_vertices, skull_cam]).astype(np.float32)
-    indices = np.concatenate([face_mesh_triangles(), unit_f + 468]).astype(np.uint32)
-    return Occluder(vertices, indices)
+    vertices[:FACE_MESH_POINTS] = cam * ((depth + FACE_PUSH_BACK_MM) / depth)
+    pose = face.pose
+    vertices[FACE_MESH_POINTS:] = skull @ (pose.rotation.T * pose.scale) + pose.translation
+    return Occluder(vertices, head_occluder_triangles())

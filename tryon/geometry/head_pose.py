@@ -22,6 +22,11 @@ from tryon.geometry.reference_face import LEFT_IRIS, POSE_LANDMARKS, RIGHT_IRIS,
 IRIS_DIAMETER_MM = 11.7  # mean adult visible iris diameter (MediaPipe Iris; Rüfer et al. 2005)
 # Adult heads span roughly 0.8-1.2 of the reference; outside that the iris reading is noise.
 MIN_HEAD_SCALE, MAX_HEAD_SCALE = 0.75, 1.3
+_POSE_INDEX = np.array(POSE_LANDMARKS)
+_IRIS_CENTRES = [RIGHT_IRIS[0], LEFT_IRIS[0]]
+# Iris contour points in pairs, per eye (centre, right, top, left, bottom): horizontal span
+# (right-left), then vertical (top-bottom); the subject's right eye first.
+_IRIS_SPANS = np.array([[eye[1], eye[3], eye[2], eye[4]] for eye in (RIGHT_IRIS, LEFT_IRIS)]).ravel()
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,9 +73,8 @@ def fit_reference_pose(
     previous: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """PnP of the reference face against (478,3) pixel landmarks -> (R (3,3), t (3,) mm)."""
-    idx = list(POSE_LANDMARKS)
-    obj = reference.landmarks[idx].astype(np.float64)
-    img = landmarks_px[idx, :2].astype(np.float64)
+    obj = reference.pose_points
+    img = landmarks_px[_POSE_INDEX, :2]
     k = camera.matrix()
     if previous is not None:
         rvec, _ = cv2.Rodrigues(previous[0])
@@ -90,12 +94,10 @@ def iris_diameter_px(landmarks_px: np.ndarray, yaw_deg: float, pitch_deg: float)
     head narrows the iris horizontally by cos(yaw)), and the left/right disagreement ratio."""
     cy = max(math.cos(math.radians(yaw_deg)), 0.3)
     cp = max(math.cos(math.radians(pitch_deg)), 0.3)
-    per_eye = []
-    for c, right, top, left, bottom in (RIGHT_IRIS, LEFT_IRIS):
-        h = np.linalg.norm(landmarks_px[right, :2] - landmarks_px[left, :2]) / cy
-        v = np.linalg.norm(landmarks_px[top, :2] - landmarks_px[bottom, :2]) / cp
-        per_eye.append(0.5 * (h + v))
-    a, b = per_eye
+    ends = landmarks_px[_IRIS_SPANS, :2]
+    h_right, v_right, h_left, v_left = np.hypot(*(ends[0::2] - ends[1::2]).T).tolist()
+    a = 0.5 * (h_right / cy + v_right / cp)
+    b = 0.5 * (h_left / cy + v_left / cp)
     return 0.5 * (a + b), abs(a - b) / max(a, b, 1e-6)
 
 
@@ -112,11 +114,11 @@ def estimate_head_pose(
         return HeadPose(r, t * scale_hint, scale_hint, True)
     yaw, pitch, _ = pose.euler_deg
     diameter, _ = iris_diameter_px(landmarks_px, yaw, pitch)
-    eyes = pose.to_camera(reference.landmarks[[RIGHT_IRIS[0], LEFT_IRIS[0]]])
     if diameter < 2.0:
         return pose
+    eyes_depth = float(reference.landmarks[_IRIS_CENTRES].mean(axis=0) @ r[2]) + float(t[2])
     true_depth = camera.fx * IRIS_DIAMETER_MM / diameter
-    scale = true_depth / float(eyes[:, 2].mean())
+    scale = true_depth / eyes_depth
     if not MIN_HEAD_SCALE <= scale <= MAX_HEAD_SCALE:
         return pose
     return HeadPose(r, t * scale, scale, True)

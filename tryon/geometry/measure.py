@@ -23,6 +23,7 @@ from tryon.geometry.reference_face import (
 # Below ~6 px the iris contour is a guess; at 14 px and more it is as good as it gets.
 _IRIS_PX_LOW, _IRIS_PX_GOOD = 6.0, 14.0
 _YAW_GOOD, _YAW_LOW = 15.0, 45.0
+_MEASURED = [RIGHT_IRIS[0], LEFT_IRIS[0], FACE_RIGHT_SIDE, FACE_LEFT_SIDE]  # two spans: PD, face width
 
 
 @dataclass(frozen=True)
@@ -42,13 +43,17 @@ def _ramp(value: float, low: float, good: float) -> float:
 
 
 def measure_face(
-    landmarks_px: np.ndarray, pose: HeadPose, camera: CameraIntrinsics, reference: ReferenceFace
+    landmarks_px: np.ndarray, pose: HeadPose, camera: CameraIntrinsics, reference: ReferenceFace,
+    landmarks_camera: np.ndarray | None = None,
 ) -> FaceMeasurements:
-    ids = [RIGHT_IRIS[0], LEFT_IRIS[0], FACE_RIGHT_SIDE, FACE_LEFT_SIDE]
-    depths = pose.to_camera(reference.landmarks[ids])[:, 2]
-    points = camera.unproject(landmarks_px[ids, :2], depths)
-    pd = float(np.linalg.norm(points[1] - points[0]))
-    width = float(np.linalg.norm(points[3] - points[2]))
+    """landmarks_camera: the (478,3) back-projection already made for fitting (FaceFrame), if
+    the caller has it; otherwise the four points needed are back-projected here."""
+    if landmarks_camera is not None:
+        points = landmarks_camera[_MEASURED]
+    else:
+        depths = pose.to_camera(reference.landmarks[_MEASURED])[:, 2]
+        points = camera.unproject(landmarks_px[_MEASURED, :2], depths)
+    pd, width = np.hypot.reduce(points[[1, 3]] - points[[0, 2]], axis=1).tolist()
     yaw, pitch, _ = pose.euler_deg
     diameter, disagreement = iris_diameter_px(landmarks_px, yaw, pitch)
     confidence = (

@@ -11,7 +11,7 @@ camera) — the OpenCV camera axes of a face looking straight into the lens.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +43,11 @@ class ReferenceFace:
 
     landmarks: np.ndarray
     sources: tuple[str, ...]
+
+    @cached_property
+    def pose_points(self) -> np.ndarray:
+        """(len(POSE_LANDMARKS), 3) float64 C-contiguous: the points the pose is fitted to."""
+        return np.ascontiguousarray(self.landmarks[list(POSE_LANDMARKS)], dtype=np.float64)
 
     @property
     def pd_mm(self) -> float:

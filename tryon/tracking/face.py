@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from tryon.tracking.face_mesh_graph import FaceMeshGraph
 from tryon.tracking.filters import OneEuroFilter, OneEuroParams
 
 Mode = Literal["photo", "video"]
@@ -72,15 +73,12 @@ class FaceTracker:
     ) -> None:
         if not 1 <= max_faces <= MAX_FACES_LIMIT:
             raise ValueError(f"max_faces must be 1..{MAX_FACES_LIMIT}, got {max_faces}")
-        import mediapipe as mp  # heavy import, kept local so the CLI's --help stays fast
-
         self.mode = mode
         self.max_faces = max_faces
         self._filter_params = filter_params
-        self._mesh = mp.solutions.face_mesh.FaceMesh(
+        self._mesh = FaceMeshGraph(
             static_image_mode=(mode == "photo"),
             max_num_faces=max_faces,
-            refine_landmarks=True,
             min_detection_confidence=min_detection_confidence,
             min_tracking_confidence=min_tracking_confidence,
         )
@@ -103,17 +101,18 @@ class FaceTracker:
         h, w = frame_bgr.shape[:2]
         rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False
-        result = self._mesh.process(rgb)
+        found = self._mesh.landmarks(rgb)
         t = timestamp_s if timestamp_s is not None else self._frames / 30.0
         self._frames += 1
-        detections = [_to_pixels(f, w, h) for f in (result.multi_face_landmarks or [])]
+        detections = [_to_pixels(lm, w, h) for lm in found]
         if self.mode == "photo":
             faces = [TrackedFace(i, lm, lm) for i, lm in enumerate(_left_to_right(detections))]
             return faces
         return self._track(detections, t, h)
 
     def _track(self, detections: list[np.ndarray], t: float, height: int) -> list[TrackedFace]:
-        matches = _match(self._tracks, detections)
+        centres = [d[:, :2].mean(axis=0) for d in detections]
+        matches = _match(self._tracks, centres)
         faces: list[TrackedFace] = []
         kept: list[_Track] = []
         unit = _FILTER_REFERENCE_LINES / height
@@ -123,11 +122,11 @@ class FaceTracker:
                 params = self._filter_params
                 track = _Track(self._next_id, np.zeros(2), 0.0, OneEuroFilter(params) if params else None)
                 self._next_id += 1
-            track.centre = landmarks[:, :2].mean(axis=0)
+            track.centre = centres[det_index]
             track.width = float(np.ptp(landmarks[:, 0]))
             smoothed = landmarks
             if track.filter is not None:
-                smoothed = track.filter(landmarks * unit, t) / unit
+                smoothed = track.filter(landmarks, t, unit)
             kept.append(track)
             faces.append(TrackedFace(track.face_id, smoothed, landmarks))
         # a track not matched this frame is dropped: its filter state dies with it, so a face
@@ -136,24 +135,8 @@ class FaceTracker:
         return sorted(faces, key=lambda f: f.face_id)
 
 
-# A NormalizedLandmarkList of x/y/z-only landmarks serialises to fixed 17-byte records
-# (field tag, length, then three tagged float32s): reading them with numpy costs 0.03 ms where
-# walking 478 protobuf objects in Python costs 0.5 ms a frame.
-_LANDMARK_RECORD = np.dtype([("head", "u1", (2,)), ("tx", "u1"), ("x", "<f4"), ("ty", "u1"), ("y", "<f4"), ("tz", "u1"), ("z", "<f4")])
-
-
-def _landmark_array(landmark_list) -> np.ndarray:
-    data = landmark_list.SerializeToString()
-    n = len(landmark_list.landmark)
-    if len(data) == n * _LANDMARK_RECORD.itemsize:
-        rec = np.frombuffer(data, dtype=_LANDMARK_RECORD)
-        if (rec["head"] == (0x0A, 0x0F)).all() and (rec["tx"] == 0x0D).all() and (rec["ty"] == 0x15).all() and (rec["tz"] == 0x1D).all():
-            return np.stack([rec["x"], rec["y"], rec["z"]], axis=1).astype(np.float64)
-    return np.array([(p.x, p.y, p.z) for p in landmark_list.landmark], dtype=np.float64)
-
-
-def _to_pixels(landmark_list, width: int, height: int) -> np.ndarray:
-    arr = _landmark_array(landmark_list)
+def _to_pixels(normalised: np.ndarray, width: int, height: int) -> np.ndarray:
+    arr = normalised
     arr[:, 0] *= width
     arr[:, 1] *= height
     arr[:, 2] *= width  # MediaPipe's z uses roughly the scale of x
@@ -164,12 +147,16 @@ def _left_to_right(detections: list[np.ndarray]) -> list[np.ndarray]:
     return sorted(detections, key=lambda lm: float(lm[:, 0].mean()))
 
 
-def _match(tracks: list[_Track], detections: list[np.ndarray]) -> dict[int, _Track]:
-    """Hungarian assignment on centre distance; a pair further apart than half a face width
-    is not the same face."""
-    if not tracks or not detections:
+def _match(tracks: list[_Track], detection_centres: list[np.ndarray]) -> dict[int, _Track]:
+    """Hungarian assignment on centre distance (pixels); a pair further apart than half a face
+    width is not the same face. Returns detection index -> track."""
+    if not tracks or not detection_centres:
         return {}
-    centres = np.array([d[:, :2].mean(axis=0) for d in detections])
+    centres = np.array(detection_centres)
+    if len(tracks) == 1 and len(centres) == 1:  # the webcam case: no assignment to solve
+        track = tracks[0]
+        near = float(np.hypot(*(centres[0] - track.centre))) <= 0.5 * max(track.width, 1.0)
+        return {0: track} if near else {}
     cost = np.linalg.norm(centres[:, None, :] - np.array([t.centre for t in tracks])[None], axis=2)
     rows, cols = linear_sum_assignment(cost)
     out: dict[int, _Track] = {}

@@ -40,18 +40,22 @@ class OneEuroFilter:
         self._dx = 0.0
         self._t: float | None = None
 
-    def __call__(self, value: np.ndarray, t: float) -> np.ndarray:
-        """Filtered value at time t (seconds, increasing)."""
-        x = np.asarray(value, dtype=np.float64)
+    def __call__(self, value: np.ndarray, t: float, unit: float = 1.0) -> np.ndarray:
+        """Filtered value at time t (seconds, increasing). `unit` converts the value's units to
+        the ones beta is given in (the same as filtering value * unit and dividing back).
+        The result is read-only: the filter keeps it as its state."""
+        x = np.array(value, dtype=np.float64)
+        x.flags.writeable = False
         if self._x is None or self._t is None or t <= self._t:
-            self._x, self._t, self._dx = x.copy(), t, 0.0
-            return x.copy()
+            self._x, self._t, self._dx = x, t, 0.0
+            return x
         dt = t - self._t
-        speed = float(np.mean(np.abs(x - self._x))) / dt
+        speed = unit * float(np.mean(np.abs(x - self._x))) / dt
         a_d = _alpha(self.params.d_cutoff, dt)
         self._dx = a_d * speed + (1.0 - a_d) * self._dx
         cutoff = self.params.min_cutoff + self.params.beta * self._dx
         a = _alpha(cutoff, dt)
-        self._x = a * x + (1.0 - a) * self._x
-        self._t = t
-        return self._x.copy()
+        filtered = a * x + (1.0 - a) * self._x
+        filtered.flags.writeable = False
+        self._x, self._t = filtered, t
+        return filtered

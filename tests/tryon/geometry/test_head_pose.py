@@ -77,7 +77,10 @@ def test_adult_measurements_are_plausible_and_small_irises_lower_confidence(shar
     cam = CameraIntrinsics.from_fov(image.shape[1], image.shape[0])
     with FaceTracker("photo") as tracker:
         lm = tracker.process(image)[0].landmarks
-    m = measure_face(lm, estimate_head_pose(lm, cam, REF), cam, REF)
+    pose = estimate_head_pose(lm, cam, REF)
+    m = measure_face(lm, pose, cam, REF)
+    # the fitting's back-projection of the same landmarks gives the same numbers
+    assert measure_face(lm, pose, cam, REF, FaceFrame.build(lm, pose, cam, REF).landmarks_camera) == m
     assert 54 <= m.pd_mm <= 74  # adult PD range
     assert 115 <= m.face_width_mm <= 165
     # irises over ~20 px across measure well; the 8-13 px ones of small photos much less so

@@ -27,7 +27,7 @@ class FaceFrame:
     @classmethod
     def build(cls, landmarks_px: np.ndarray, pose: HeadPose, camera: CameraIntrinsics,
               reference: ReferenceFace) -> "FaceFrame":
-        depths = pose.to_camera(reference.landmarks)[:, 2]
+        depths = pose.scale * (reference.landmarks @ pose.rotation[2]) + pose.translation[2]
         cam = camera.unproject(landmarks_px[:, :2], depths)
         head = (cam - pose.translation) @ pose.rotation
         return cls(pose, cam, head)
@@ -44,7 +44,7 @@ def placement(position_head: np.ndarray, rotation_head: np.ndarray, scale: float
     """(4,4) head_from_product: product axes turned into the head frame, then `rotation_head`
     (in head axes), scaled, moved to `position_head` (mm)."""
     m = np.eye(4)
-    m[:3, :3] = rotation_head @ HEAD_FROM_PRODUCT_AXES @ np.diag(np.broadcast_to(scale, 3))
+    m[:3, :3] = (rotation_head @ HEAD_FROM_PRODUCT_AXES) * scale  # scales the product's own axes (columns)
     m[:3, 3] = position_head
     return m
 

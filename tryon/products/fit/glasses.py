@@ -13,6 +13,7 @@ VERTEX_DISTANCE_MM = 12.0  # back of the lens to the cornea: the optician's stan
 CORNEA_AHEAD_OF_IRIS_MM = 3.0
 PANTOSCOPIC_TILT_DEG = 6.0  # frames lean with their bottom toward the cheeks (+x rotation in the head frame)
 FIT_TO_FACE_RATIO = 1.0  # "fit to face": frame width = face width at the ears
+_TILT = rotation_x(PANTOSCOPIC_TILT_DEG)
 
 
 def glasses_scale(model: ProductModel, fit: FitProfile, face: FaceFrame) -> float:
@@ -32,4 +33,4 @@ def place_glasses(model: ProductModel, fit: FitProfile, face: FaceFrame) -> list
     cornea_z = float(pupils[:, 2].mean()) - CORNEA_AHEAD_OF_IRIS_MM
     z = min(cornea_z - VERTEX_DISTANCE_MM, float(bridge[2]) - 1.0)
     position = np.array([bridge[0], float(pupils[:, 1].mean()), z]) + np.array(fit.offset_mm) * [1, -1, -1]
-    return [placement(position, rotation_x(PANTOSCOPIC_TILT_DEG), glasses_scale(model, fit, face))]
+    return [placement(position, _TILT, glasses_scale(model, fit, face))]
