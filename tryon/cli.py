@@ -25,7 +25,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console()
-err = Console(stderr=True)
+# Errors are never hard-wrapped: a path split over two lines cannot be copied back.
+err = Console(stderr=True, soft_wrap=True)
 
 ProductOpt = typer.Option(..., "--product", "-p", help="Catalog id (see `tryon products`) or a path to a .glb/.gltf file.")
 VariantOpt = typer.Option(None, "--variant", help="Colour/material variant name (KHR_materials_variants).")
