@@ -71,7 +71,8 @@ def decode_image(data: bytes) -> np.ndarray:
         frame = _decode_jpeg(data)
         if frame is not None:
             # Camera frames carry no EXIF: only look for it where an APP1 "Exif" block is.
-            return upright(frame, _exif_orientation(data) if _EXIF_MARK in data[:_EXIF_SEARCH_BYTES] else 1)
+            has_exif = data.find(_EXIF_MARK, 0, _EXIF_SEARCH_BYTES) != -1
+            return upright(frame, _exif_orientation(data) if has_exif else 1)
     try:
         with Image.open(io.BytesIO(data)) as probe:  # reads the header only
             width, height = probe.size
