@@ -23,7 +23,6 @@ IRIS_DIAMETER_MM = 11.7  # mean adult visible iris diameter (MediaPipe Iris; Rü
 # Adult heads span roughly 0.8-1.2 of the reference; outside that the iris reading is noise.
 MIN_HEAD_SCALE, MAX_HEAD_SCALE = 0.75, 1.3
 _POSE_INDEX = np.array(POSE_LANDMARKS)
-_IRIS_CENTRES = [RIGHT_IRIS[0], LEFT_IRIS[0]]
 # Iris contour points in pairs, per eye (centre, right, top, left, bottom): horizontal span
 # (right-left), then vertical (top-bottom); the subject's right eye first.
 _IRIS_SPANS = np.array([[eye[1], eye[3], eye[2], eye[4]] for eye in (RIGHT_IRIS, LEFT_IRIS)]).ravel()
@@ -116,7 +115,7 @@ def estimate_head_pose(
     diameter, _ = iris_diameter_px(landmarks_px, yaw, pitch)
     if diameter < 2.0:
         return pose
-    eyes_depth = float(reference.landmarks[_IRIS_CENTRES].mean(axis=0) @ r[2]) + float(t[2])
+    eyes_depth = float(reference.iris_centres_mean @ r[2]) + float(t[2])
     true_depth = camera.fx * IRIS_DIAMETER_MM / diameter
     scale = true_depth / eyes_depth
     if not MIN_HEAD_SCALE <= scale <= MAX_HEAD_SCALE:

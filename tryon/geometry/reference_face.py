@@ -49,6 +49,11 @@ class ReferenceFace:
         """(len(POSE_LANDMARKS), 3) float64 C-contiguous: the points the pose is fitted to."""
         return np.ascontiguousarray(self.landmarks[list(POSE_LANDMARKS)], dtype=np.float64)
 
+    @cached_property
+    def iris_centres_mean(self) -> np.ndarray:
+        """(3,) mm: the midpoint of the two iris centres, whose depth the iris scale is read at."""
+        return self.landmarks[[RIGHT_IRIS[0], LEFT_IRIS[0]]].mean(axis=0)
+
     @property
     def pd_mm(self) -> float:
         return float(np.linalg.norm(self.landmarks[RIGHT_IRIS[0]] - self.landmarks[LEFT_IRIS[0]]))

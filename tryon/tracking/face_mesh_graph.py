@@ -45,6 +45,13 @@ class FaceMeshGraph:
             min_tracking_confidence=min_tracking_confidence,
         )
         self._direct = _has_direct_access(self._solution)
+        if self._direct:  # resolved once: this runs every frame
+            from mediapipe.python import packet_creator
+            from mediapipe.python._framework_bindings import _packet_getter, image_frame
+
+            self._create_image = packet_creator.create_image
+            self._serialized_lists = _packet_getter._get_serialized_proto_list
+            self._srgb = image_frame.ImageFormat.SRGB
 
     def landmarks(self, rgb: np.ndarray) -> list[np.ndarray]:
         """(N,3) float64 normalised landmarks (x, y in 0..1 of the image, z relative) per face
@@ -52,19 +59,16 @@ class FaceMeshGraph:
         if not self._direct:
             result = self._solution.process(rgb)
             return [_from_message(lm) for lm in (result.multi_face_landmarks or [])]
-        from mediapipe.python import packet_creator
-        from mediapipe.python._framework_bindings import _packet_getter, image_frame
-
         solution = self._solution
         solution._graph_outputs.clear()
         solution._simulated_timestamp += _FRAME_STEP_US
-        packet = packet_creator.create_image(rgb, image_format=image_frame.ImageFormat.SRGB)
+        packet = self._create_image(rgb, image_format=self._srgb)
         solution._graph.add_packet_to_input_stream(stream=INPUT_STREAM, packet=packet.at(solution._simulated_timestamp))
         solution._graph.wait_until_idle()
         output = solution._graph_outputs.get(OUTPUT_STREAM)
         if output is None or output.is_empty():
             return []
-        return [landmarks_from_bytes(data) for data in _packet_getter._get_serialized_proto_list(output)]
+        return [landmarks_from_bytes(data) for data in self._serialized_lists(output)]
 
     def close(self) -> None:
         self._solution.close()
