@@ -139,6 +139,45 @@ def products() -> None:
     out.print(table)
 
 
+@app.command()
+def serve(
+    host: Optional[str] = typer.Option(None, "--host", help="Interface to listen on (default 127.0.0.1; TRYON_HOST)."),
+    port: Optional[int] = typer.Option(None, "--port", help="TCP port (default 8000, 0 = any free port; TRYON_PORT)."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Server processes, e.g. one per 2 cores (TRYON_WORKERS)."),
+) -> None:
+    """Run the live try-on service: the shopper page, the catalog API and the WebSocket stream."""
+    from server.serve import serve as run_server
+
+    run_server(host, port, workers)
+
+
+@app.command()
+def client(
+    source: Path = typer.Argument(..., help="Video file to stream (any format FFmpeg reads)."),
+    url: str = typer.Option("ws://127.0.0.1:8000/ws/tryon", "--url", help="The service's WebSocket address."),
+    product: Optional[str] = typer.Option(None, "--product", "-p", help="Catalog id on the server (see /api/products)."),
+    variant: Optional[str] = VariantOpt,
+    out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the returned frames to this .mp4."),
+    mode: str = typer.Option("composite", "--mode", help="composite (frames come back drawn) or pose (data only)."),
+    width: int = typer.Option(640, "--width", help="Frames are scaled to this width before sending."),
+    quality: int = typer.Option(85, "--quality", help="JPEG quality of the frames sent."),
+    fov: float = FovOpt,
+) -> None:
+    """Stream a video to a running service at its frame rate; write what comes back and print latency."""
+    from server.stream.video_client import run_video_client
+
+    report = run_video_client(source, url, product, variant, out_path, mode, width, quality, fov, console=err)
+    rtt = report.rtt_percentiles()
+    table = Table("frames sent", "results", "fps", "RTT p50 ms", "RTT p95 ms", "RTT p99 ms", "dropped by server", "errors")
+    table.add_row(str(report.sent), str(report.results), f"{report.fps:.1f}", f"{rtt['p50']:.1f}", f"{rtt['p95']:.1f}",
+                  f"{rtt['p99']:.1f}", str(report.superseded + report.rate_limited), str(len(report.errors)))
+    out.print(table)
+    out.print(f"session {report.session_id}" + (f"; wrote {out_path}" if out_path else ""))
+    if report.errors:
+        first = report.errors[0]
+        err.print(f"first error from the server: {first.get('code')}: {first.get('message')}")
+
+
 def main() -> None:
     try:
         app()

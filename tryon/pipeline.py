@@ -38,13 +38,15 @@ SCALE_TIME_CONSTANT_S = 1.0
 @dataclass(frozen=True)
 class FaceResult:
     """One face's outcome: pose, measurements, where the product's anchor landed (pixels), or
-    why nothing was drawn (`skipped`)."""
+    why nothing was drawn (`skipped`). placements: one (4,4) camera_from_product per drawn copy
+    (mm, camera frame), for clients that draw the product themselves."""
 
     face_id: int
     pose: HeadPose
     measurements: FaceMeasurements
     anchors_px: tuple[tuple[float, float], ...] = ()
     skipped: str | None = None
+    placements: tuple[np.ndarray, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,6 +97,11 @@ class TryOnPipeline:
         self.product, self.model, self.variant = product, model, variant
         for state in self._states.values():
             state.fit_state = {}
+
+    def set_fov(self, fov_deg: float) -> None:
+        """Assumed field of view across the longer side, for frames with no given intrinsics."""
+        CameraIntrinsics.from_fov(640, 480, fov_deg)  # validates the range
+        self._fov = fov_deg
 
     def close(self) -> None:
         self.tracker.close()
@@ -156,13 +163,17 @@ class TryOnPipeline:
         placements, state.fit_state = place_product(self.model, self.product.fit, frame_face, state.fit_state)
         camera_from_head = frame_face.camera_from_head()
         anchors = []
+        matrices = []
         for head_from_product in placements:
             m = camera_from_head @ head_from_product
-            items.append(RenderItem(self.model, self.product.id, self.variant, m))
+            matrices.append(m)
             u, v = camera.project(m[None, :3, 3])[0]
             anchors.append((float(u), float(v)))
-        occluders.append(build_head_occluder(frame_face))
-        return FaceResult(face.face_id, pose, measurements, tuple(anchors))
+            if self._render:
+                items.append(RenderItem(self.model, self.product.id, self.variant, m))
+        if self._render:
+            occluders.append(build_head_occluder(frame_face))
+        return FaceResult(face.face_id, pose, measurements, tuple(anchors), placements=tuple(matrices))
 
     @staticmethod
     def _smooth_scale(state: _FaceState, pose: HeadPose, now: float) -> HeadPose:

@@ -1,0 +1,32 @@
+"""Shared objects routes depend on, named as types so routes stay short."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from server.catalog import ProductCatalog
+from server.settings import Settings
+from server.stream.ws import StreamServices
+
+
+def _services(request: Request) -> StreamServices:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[StreamServices, Depends(_services)]
+
+
+def _catalog(request: Request) -> ProductCatalog:
+    return request.app.state.services.catalog
+
+
+CatalogDep = Annotated[ProductCatalog, Depends(_catalog)]
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.services.settings
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]

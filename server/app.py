@@ -1,0 +1,91 @@
+"""FastAPI app factory: the shopper page, the catalog API, health and the live try-on socket.
+
+Every process builds its own app (uvicorn --workers N runs N of them): sessions live in the
+process that accepted them, with its own frame threads and GL context.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, WebSocket
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from server.api import products, service
+from server.catalog import ProductCatalog
+from server.errors_http import install_error_handlers
+from server.settings import Settings, get_settings
+from server.stream.registry import SessionRegistry
+from server.stream.summaries import SessionSummaryStore
+from server.stream.ws import StreamServices, tryon_session
+
+log = logging.getLogger("tryon.server")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    if settings.assets_dir is not None:
+        os.environ["TRYON_ASSETS_DIR"] = str(settings.assets_dir)  # read by tryon.products.catalog
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        executor = ThreadPoolExecutor(settings.frame_threads, thread_name_prefix="frames")
+        app.state.services = StreamServices(settings, ProductCatalog(), SessionRegistry(settings.max_sessions),
+                                            SessionSummaryStore(settings.sessions_file), executor)
+        threading.Thread(target=_warm, args=(app.state.services,), daemon=True, name="warm").start()
+        try:
+            yield
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    app = FastAPI(title="tryon", version="0.1.0", lifespan=lifespan,
+                  description="Real-time AR virtual try-on: live WebSocket stream (docs/protocol.md), catalog, "
+                              "session summaries.")
+    install_error_handlers(app)
+    app.include_router(service.router)
+    app.include_router(products.router)
+
+    @app.websocket("/ws/tryon")
+    async def tryon_socket(websocket: WebSocket) -> None:
+        await tryon_session(websocket, websocket.app.state.services)
+
+    web = settings.web_dir
+    index = web / "index.html"
+
+    @app.get("/", include_in_schema=False, response_model=None)
+    def shopper_page() -> FileResponse | JSONResponse:
+        if not index.is_file():
+            return JSONResponse({"detail": f"the web client is missing at {index}"}, status_code=503)
+        return FileResponse(index, media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+    if (web / "src").is_dir():
+        app.mount("/static", StaticFiles(directory=web / "src"), name="static")
+    three = web / "node_modules" / "three"
+    if three.is_dir():
+        app.mount("/vendor/three", StaticFiles(directory=three), name="three")
+    else:
+        log.warning("three.js is not installed at %s (run npm ci in web_client): pose mode will not load", three)
+    return app
+
+
+def _warm(services: StreamServices) -> None:
+    """Models, the GL context and the sample clip, loaded before the first shopper needs them."""
+    services.catalog.warm()
+    try:
+        from tryon.render.context import get_context
+
+        get_context()
+    except Exception as exc:
+        log.warning("renderer not available: %s", exc)
+    try:
+        from server.sample_video import sample_webm
+
+        sample_webm(services.settings.resolved_sample_video, services.settings.data_dir / "cache")
+    except Exception as exc:
+        log.info("no sample video: %s", exc)

@@ -1,0 +1,45 @@
+"""Run the service with uvicorn (what `tryon serve` and `./run.sh` call)."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import uvicorn
+
+from server.settings import Settings
+
+WS_OVERHEAD_BYTES = 1024  # slack above the frame limit so our own check, with its clear reason, applies
+
+
+def free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def serve(host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
+    """Start uvicorn with `workers` processes; arguments override TRYON_* settings, and are
+    passed on through the environment so every worker process reads the same settings."""
+    overrides = {"TRYON_HOST": host, "TRYON_PORT": port, "TRYON_WORKERS": workers}
+    for key, value in overrides.items():
+        if value is not None:
+            os.environ[key] = str(value)
+    settings = Settings()
+    port_ = settings.port or free_port(settings.host)
+    os.environ["TRYON_PORT"] = str(port_)
+    shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0", "::") else settings.host
+    print(f"tryon is serving the try-on page at http://{shown}:{port_}/  "
+          f"(WebSocket ws://{shown}:{port_}/ws/tryon, API docs http://{shown}:{port_}/docs; Ctrl+C stops)", flush=True)
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=port_,
+        workers=settings.workers,
+        log_level=settings.log_level,
+        ws_max_size=max(settings.max_frame_bytes, settings.max_text_bytes) + WS_OVERHEAD_BYTES,
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
+        timeout_graceful_shutdown=5,
+    )

@@ -1,0 +1,65 @@
+"""Every knob of the service, read once from the environment (prefix TRYON_) or a .env file.
+
+The README's "Settings" table lists them; `Settings()` with no environment gives the defaults
+used by `./run.sh` (SQLite-free for now: the stream service keeps its session summaries in a
+JSON-lines file under `data_dir`).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_threads() -> int:
+    # MediaPipe releases the GIL while its graph runs, so one frame thread per core overlaps
+    # tracking of different sessions; rendering is serialised by the process's GL lock.
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+class Settings(BaseSettings):
+    """Service settings. Environment variable = TRYON_ + the field name in capitals."""
+
+    model_config = SettingsConfigDict(env_prefix="TRYON_", env_file=".env", extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Interface to listen on (0.0.0.0 for every interface).")
+    port: int = Field(8000, ge=0, le=65535, description="TCP port (0: any free port, printed at start).")
+    workers: int = Field(1, ge=1, le=64, description="Server processes; each owns the sessions it accepted.")
+    frame_threads: int = Field(default_factory=_default_threads, ge=1, le=64,
+                               description="Threads per process that decode, track, render and encode frames.")
+    max_sessions: int = Field(8, ge=1, description="Live try-on sessions per process; more are refused (close 1013).")
+    max_frame_bytes: int = Field(2_000_000, ge=1024, description="Largest binary frame message, header included (close 1009).")
+    max_frame_width: int = Field(1920, ge=16, description="Widest frame accepted, pixels (error frame_too_large).")
+    max_frame_height: int = Field(1920, ge=16, description="Tallest frame accepted, pixels (error frame_too_large).")
+    max_fps: float = Field(60.0, gt=0, description="Frames per second a session may send; more are dropped and counted.")
+    idle_timeout_s: float = Field(30.0, gt=0, description="A session that sends nothing for this long is closed (4408).")
+    max_text_bytes: int = Field(16_384, ge=256, description="Largest JSON control message (close 4400).")
+    data_dir: Path = Field(Path("data"), description="Where session summaries (sessions.jsonl) are kept.")
+    assets_dir: Path | None = Field(None, description="Product catalog folder (default: the bundled demo catalog).")
+    web_dir: Path = Field(Path(__file__).resolve().parent.parent / "web_client",
+                          description="The shopper web page's folder (index.html, src/, node_modules/).")
+    sample_video: Path | None = Field(None, description="Video the page offers when there is no camera "
+                                      "(default: the first .mp4 in ../shared/data/video, else none).")
+    log_level: str = Field("info", description="uvicorn log level.")
+
+    @property
+    def sessions_file(self) -> Path:
+        return self.data_dir / "sessions.jsonl"
+
+    @property
+    def resolved_sample_video(self) -> Path | None:
+        if self.sample_video is not None:
+            return self.sample_video
+        from server.sample_video import default_source
+
+        return default_source(Path(__file__).resolve().parent.parent)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings (read once; tests build their own Settings and pass them in)."""
+    return Settings()
