@@ -4,6 +4,7 @@ on first request and cached under data_dir; nothing is committed to the reposito
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def sample_webm(source: Path | None, cache_dir: Path) -> Path:
         if target.is_file() and target.stat().st_mtime >= source.stat().st_mtime:
             return target
         cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".partial.webm")
+        partial = target.with_suffix(f".{os.getpid()}.partial.webm")  # workers may race to make it
         _transcode(source, partial)
         partial.replace(target)
     return target

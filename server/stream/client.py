@@ -123,6 +123,7 @@ class StreamReport:
     result_times_s: list[float] = field(default_factory=list)  # arrival, seconds from the first send
     server_ms: list[float] = field(default_factory=list)
     faces_seen: int = 0
+    last_frame_id: int | None = None
     superseded: int = 0
     rate_limited: int = 0
     duration_s: float = 0.0
@@ -188,6 +189,7 @@ async def stream_video(url: str, frames: list[bytes], fps: float, config: dict[s
                 report.result_times_s.append(arrived - start)
                 report.server_ms.append(meta["timings_ms"]["server"])
                 report.faces_seen += bool(meta["faces"])
+                report.last_frame_id = meta["frame_id"]
                 report.superseded = meta["dropped"]["superseded"]
                 report.rate_limited = meta["dropped"]["rate_limited"]
                 if on_result is not None:

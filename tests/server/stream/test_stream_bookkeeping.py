@@ -1,0 +1,84 @@
+"""Latest-frame slot, rate limit, session counters and the summary store, without sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+
+from server.stream.latest_frame import LatestFrameSlot, PendingFrame
+from server.stream.protocol import FrameMessage
+from server.stream.rate_limit import TokenBucket
+from server.stream.session import StreamSession
+from server.stream.summaries import SessionSummaryStore
+
+
+def pending(i: int) -> PendingFrame:
+    return PendingFrame(FrameMessage(i, 0.0, b""), 0.0)
+
+
+def test_the_slot_keeps_only_the_newest_frame_and_counts_the_rest():
+    async def go():
+        slot = LatestFrameSlot()
+        replaced = [slot.put(pending(i)) for i in range(5)]
+        first = await slot.take()
+        slot.close()
+        return replaced, first, await slot.take()
+
+    replaced, first, after_close = asyncio.run(go())
+    assert replaced == [0, 1, 1, 1, 1] and first.message.frame_id == 4 and after_close is None
+
+
+def test_a_waiting_taker_gets_the_next_frame():
+    async def go():
+        slot = LatestFrameSlot()
+        taker = asyncio.create_task(slot.take())
+        await asyncio.sleep(0.01)
+        slot.put(pending(7))
+        return await asyncio.wait_for(taker, 1)
+
+    assert asyncio.run(go()).message.frame_id == 7
+
+
+def test_the_bucket_passes_a_steady_camera_and_stops_a_flood():
+    bucket = TokenBucket(30.0, now=0.0)
+    steady = [bucket.take(i / 30.0) for i in range(1, 300)]
+    assert all(steady)
+    flood = TokenBucket(10.0, now=0.0)
+    allowed = sum(flood.take(0.001 * i) for i in range(100))  # 100 frames in 0.1 s
+    assert allowed == 3  # a 2.5-frame burst plus what 0.1 s refills
+
+
+def test_session_counters_add_up_and_reset_the_since_last_count():
+    session = StreamSession()
+    for _ in range(5):
+        session.frame_received()
+    session.frame_superseded(1)
+    session.frame_rate_limited()
+    first = session.frame_done(10.0, "p", "v")
+    second = session.frame_done(20.0, "p", None)
+    assert first["dropped"] == {"superseded": 1, "rate_limited": 1, "since_last_result": 2}
+    assert second["dropped"]["since_last_result"] == 0
+    summary = session.summary(1000, "end")
+    assert summary["mean_latency_ms"] == 15.0 and summary["frames_processed"] == 2
+    assert summary["tried"] == [{"product": "p", "variant": "v", "frames": 1}, {"product": "p", "variant": None, "frames": 1}]
+
+
+def _append_many(path: str, worker: int) -> None:
+    store = SessionSummaryStore(__import__("pathlib").Path(path))
+    for i in range(200):
+        store.append({"session_id": f"w{worker}-{i}", "pad": "x" * 5000})
+
+
+def test_summaries_from_several_processes_never_interleave(tmp_path):
+    path = tmp_path / "sessions.jsonl"
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_append_many, args=(str(path), w)) for w in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    lines = path.read_text().splitlines()
+    assert len(lines) == 600 and all(json.loads(line)["pad"] == "x" * 5000 for line in lines)
+    assert SessionSummaryStore(path).get("w2-199")["session_id"] == "w2-199"
+    assert SessionSummaryStore(path).get("nobody") is None
