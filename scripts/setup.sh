@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Idempotent set-up shared by ./run.sh and ./test.sh: system GL libraries, the venv, the package.
+# Idempotent set-up shared by ./run.sh and ./test.sh: system libraries, the venv, the package,
+# the web client's npm packages. `--browser` also installs Debian's Chromium (browser tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 ldconfig -p | grep -q 'libEGL_mesa.so' || need_apt+=(libegl1 libegl-mesa0 libgl1-mesa-dri libgles2)
 ldconfig -p | grep -q 'libgbm.so' || need_apt+=(libgbm1)
+if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
+command -v npm >/dev/null || need_apt+=(nodejs npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing system packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -24,4 +27,13 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e '.[test]'
   rm -f .venv/.installed-*; touch "$stamp"
+fi
+
+# three.js for the page's pose mode, from npm at the versions in the committed lock file.
+lock=web_client/package-lock.json
+npm_stamp=web_client/node_modules/.installed-$(sha256sum "$lock" | cut -c1-16)
+if [ ! -f "$npm_stamp" ]; then
+  echo "installing the web client's npm packages"
+  (cd web_client && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  touch "$npm_stamp"
 fi

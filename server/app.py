@@ -75,7 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _warm(services: StreamServices) -> None:
-    """Models, the GL context and the sample clip, loaded before the first shopper needs them."""
+    """Models, the GL context and the sample clip, made ready before the first shopper needs them
+    (the clip is re-encoded by a low-priority subprocess, see server/sample_video.py)."""
     services.catalog.warm()
     try:
         from tryon.render.context import get_context

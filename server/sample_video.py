@@ -4,7 +4,10 @@ on first request and cached under data_dir; nothing is committed to the reposito
 
 from __future__ import annotations
 
+import fcntl
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -35,17 +38,32 @@ def sample_webm(source: Path | None, cache_dir: Path) -> Path:
     if source is None or not source.is_file():
         raise NoSampleVideo("no sample video is available on this server: set TRYON_SAMPLE_VIDEO to a video file")
     target = cache_dir / f"sample-{source.stem}.webm"
-    with _lock:
-        if target.is_file() and target.stat().st_mtime >= source.stat().st_mtime:
-            return target
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(f".{os.getpid()}.partial.webm")  # workers may race to make it
-        _transcode(source, partial)
-        partial.replace(target)
+    if _fresh(target, source):
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    # One thread of one worker process makes it; the others wait on the lock, then find it made.
+    with _lock, open(cache_dir / ".sample.lock", "w") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        if not _fresh(target, source):
+            partial = target.with_suffix(f".{os.getpid()}.partial.webm")
+            # A subprocess at the lowest priority: live sessions never wait for this (a niced
+            # thread would hold the GIL while descheduled), and several seconds of encoding
+            # stay off the frame threads.
+            done = subprocess.run(["nice", "-n", "19", sys.executable, "-m", "server.sample_video", str(source),
+                                   str(partial)], capture_output=True, text=True, timeout=600)
+            if done.returncode != 0 or not partial.is_file():
+                partial.unlink(missing_ok=True)
+                raise NoSampleVideo(f"the sample video {source} could not be re-encoded: {done.stderr.strip()[-300:]}")
+            partial.replace(target)
     return target
 
 
-def _transcode(source: Path, target: Path) -> None:
+def _fresh(target: Path, source: Path) -> bool:
+    return target.is_file() and target.stat().st_mtime >= source.stat().st_mtime
+
+
+def transcode(source: Path, target: Path) -> None:
+    """Re-encode `source` as VP8 WebM, SAMPLE_WIDTH wide (run in the subprocess)."""
     reader = cv2.VideoCapture(str(source))
     if not reader.isOpened():
         raise NoSampleVideo(f"the sample video {source} cannot be opened")
@@ -66,3 +84,7 @@ def _transcode(source: Path, target: Path) -> None:
     finally:
         writer.release()
         reader.release()
+
+
+if __name__ == "__main__":
+    transcode(Path(sys.argv[1]), Path(sys.argv[2]))

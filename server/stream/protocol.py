@@ -30,7 +30,7 @@ class CloseCode:
     """WebSocket close codes the server uses; docs/protocol.md explains each."""
 
     NORMAL = 1000  # the client sent {"type": "end"}
-    GOING_AWAY = 1001  # the server is shutting down
+    SERVICE_RESTART = 1012  # the server process is stopping (sent by uvicorn at shutdown)
     MESSAGE_TOO_BIG = 1009  # a frame over max_frame_bytes, or a JSON message over max_text_bytes
     INTERNAL_ERROR = 1011  # a server bug: reported, the session is closed, others are unaffected
     TRY_AGAIN_LATER = 1013  # this process has max_sessions sessions already

@@ -176,7 +176,9 @@ class _SessionRunner:
                 raise ProtocolViolation(CloseCode.IDLE_TIMEOUT,
                                         f"idle for {self.settings.idle_timeout_s:g} s: session closed") from None
             if message["type"] == "websocket.disconnect":
-                self.close_code, self.close_reason = message.get("code", 1005), "client closed"
+                code = message.get("code", 1005)
+                self.close_code = code
+                self.close_reason = "server shutting down" if code == CloseCode.SERVICE_RESTART else "client closed"
                 return
             data = message.get("bytes")
             if data is not None:

@@ -14,6 +14,7 @@ import websockets
 
 from server.stream.client import TryOnClient, now_ms, stream_video
 from server.stream.protocol import FRAME_HEADER, pack_frame, unpack_result
+from tests.server.live_server import start_server, stop_server
 from tryon.frames import decode_image, encode_image
 
 pytestmark = pytest.mark.timeout(120)
@@ -423,3 +424,24 @@ def test_result_binary_layout_is_magic_length_json_then_image(server, camera_fra
     meta, image = unpack_result(data)
     assert image[:2] == b"\xff\xd8" and decode_image(image).shape == (480, 640, 3)
     assert FRAME_HEADER.size == 16
+
+
+def test_stopping_the_server_closes_sessions_with_1012_and_keeps_their_summaries(tmp_path, camera_frames):
+    live = start_server(tmp_path)
+    try:
+        async def go():
+            async with TryOnClient(live.ws) as client:
+                await client.send_frame(1, camera_frames[0])
+                await next_of(client, "result")
+                live.process.terminate()
+                code, _ = await closed_with(client._ws)
+                return client.session_id, code
+
+        session_id, code = run(go())
+        live.process.wait(timeout=20)
+    finally:
+        stop_server(live)
+    assert code == 1012
+    kept = [json.loads(line) for line in (live.data_dir / "sessions.jsonl").read_text().splitlines()]
+    assert [(k["session_id"], k["close_reason"], k["frames_processed"]) for k in kept] == [
+        (session_id, "server shutting down", 1)]
