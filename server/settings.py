@@ -1,8 +1,7 @@
 """Every knob of the service, read once from the environment (prefix TRYON_) or a .env file.
 
 The README's "Settings" table lists them; `Settings()` with no environment gives the defaults
-used by `./run.sh` (SQLite-free for now: the stream service keeps its session summaries in a
-JSON-lines file under `data_dir`).
+used by `./run.sh`. Relative paths are relative to the working directory.
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ class Settings(BaseSettings):
     max_frame_height: int = Field(1920, ge=16, description="Tallest frame accepted, pixels (error frame_too_large).")
     max_fps: float = Field(60.0, gt=0, description="Frames per second a session may send; more are dropped and counted.")
     idle_timeout_s: float = Field(30.0, gt=0, description="A session that sends nothing for this long is closed (4408).")
-    max_text_bytes: int = Field(16_384, ge=256, description="Largest JSON control message (close 4400).")
+    max_text_bytes: int = Field(16_384, ge=256, description="Largest JSON control message (close 1009).")
     data_dir: Path = Field(Path("data"), description="Where session summaries (sessions.jsonl) are kept.")
     assets_dir: Path | None = Field(None, description="Product catalog folder (default: the bundled demo catalog).")
     web_dir: Path = Field(Path(__file__).resolve().parent.parent / "web_client",

@@ -1,0 +1,126 @@
+// The page's controls and read-outs: DOM in, plain values out. No networking here.
+
+const byId = (id) => document.getElementById(id);
+
+export class ShopperPage {
+  constructor() {
+    this.stage = byId("stage");
+    this.liveLayer = byId("live-layer");
+    this.video = byId("source-video");
+    this.poseCanvas = byId("pose-canvas");
+    this.compositeCanvas = byId("composite-canvas");
+    this.placeholder = byId("placeholder");
+    this.startCameraButton = byId("start-camera");
+    this.sampleVideoButton = byId("use-sample-video");
+    this.message = byId("message");
+    this.connection = byId("connection-status");
+    this.productSelect = byId("product-select");
+    this.variantSelect = byId("variant-select");
+    this.description = byId("product-description");
+    this.modeInputs = [...document.querySelectorAll('input[name="mode"]')];
+    this.mirrorInput = byId("mirror");
+    this.snapshotButton = byId("snapshot");
+    this.readout = {
+      fps: byId("readout-fps"),
+      latency: byId("readout-latency"),
+      pd: byId("readout-pd"),
+      faceWidth: byId("readout-face-width"),
+    };
+    this.products = [];
+  }
+
+  // --- catalog ---------------------------------------------------------------------------------
+
+  fillProducts(products) {
+    this.products = products;
+    for (const product of products) {
+      const option = new Option(product.name ?? product.id, product.id);
+      option.dataset.category = product.category ?? "";
+      this.productSelect.append(option);
+    }
+  }
+
+  productById(id) {
+    return this.products.find((product) => product.id === id) ?? null;
+  }
+
+  /** The picked {product, variant} (ids or null), as the configure message wants them. */
+  selection() {
+    const product = this.productSelect.value || null;
+    const variant = product ? this.variantSelect.value || null : null;
+    return { product, variant };
+  }
+
+  /** Refill the colour picker for the picked product (its default colour selected). */
+  showVariantsOfSelection() {
+    const product = this.productById(this.productSelect.value);
+    this.variantSelect.replaceChildren();
+    this.description.textContent = product?.description ?? "";
+    const variants = product?.variants ?? [];
+    for (const variant of variants) {
+      const name = typeof variant === "string" ? variant : variant.name;
+      this.variantSelect.append(new Option(name, name, false, name === product.default_variant));
+    }
+    this.variantSelect.disabled = variants.length === 0;
+  }
+
+  // --- mode and view ---------------------------------------------------------------------------
+
+  mode() {
+    return this.modeInputs.find((input) => input.checked)?.value ?? "composite";
+  }
+
+  mirrored() {
+    return this.mirrorInput.checked;
+  }
+
+  /**
+   * Which layer is visible: the live video (mirrored by CSS when asked) with the 3D canvas in
+   * pose mode; the server's picture (mirrored by the server) in composite mode once one arrived.
+   */
+  layoutView({ mode, mirrored, hasSource, hasComposite }) {
+    this.placeholder.hidden = hasSource;
+    this.liveLayer.classList.toggle("mirrored", mirrored);
+    this.poseCanvas.hidden = mode !== "pose";
+    this.compositeCanvas.hidden = mode !== "composite" || !hasComposite;
+    this.snapshotButton.disabled = !hasSource || (mode === "composite" && !hasComposite);
+  }
+
+  /** Keep the stage at the video's aspect, so the 3D canvas lines up with the picture. */
+  fitStageToVideo() {
+    const { videoWidth, videoHeight } = this.video;
+    if (videoWidth && videoHeight) this.stage.style.aspectRatio = `${videoWidth} / ${videoHeight}`;
+  }
+
+  // --- messages and read-outs ------------------------------------------------------------------
+
+  showMessage(text, kind = "info") {
+    this.message.textContent = text;
+    this.message.dataset.kind = kind;
+    this.message.hidden = !text;
+  }
+
+  clearMessage() {
+    this.showMessage("");
+  }
+
+  showConnection(text, connected) {
+    this.connection.textContent = text;
+    this.connection.classList.toggle("connected", connected);
+  }
+
+  showReadout({ fps, latencyMs, face }) {
+    this.readout.fps.textContent = `${fps} /s`;
+    this.readout.latency.textContent = latencyMs === null ? "–" : `${Math.round(latencyMs)} ms`;
+    const measurements = face?.measurements;
+    this.readout.pd.textContent = measurements?.pd_mm ? `${measurements.pd_mm.toFixed(1)} mm` : "no face";
+    this.readout.faceWidth.textContent = measurements?.face_width_mm
+      ? `${measurements.face_width_mm.toFixed(1)} mm`
+      : "–";
+  }
+
+  setSourceButtonsBusy(busy) {
+    this.startCameraButton.disabled = busy;
+    this.sampleVideoButton.disabled = busy;
+  }
+}
