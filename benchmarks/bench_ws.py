@@ -83,15 +83,21 @@ def server_processes(pid: int | None) -> list[psutil.Process]:
     return [parent, *parent.children(recursive=True)]
 
 
-def cpu_seconds(processes: list[psutil.Process]) -> float:
-    total = 0.0
+def cpu_seconds(processes: list[psutil.Process]) -> dict[int, float]:
+    """User + system CPU seconds per live process (pid)."""
+    seconds = {}
     for p in processes:
         try:
             t = p.cpu_times()
-            total += t.user + t.system
+            seconds[p.pid] = t.user + t.system
         except psutil.NoSuchProcess:
             pass
-    return total
+    return seconds
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two readings by the processes alive at both."""
+    return sum(after[pid] - before[pid] for pid in before.keys() & after.keys())
 
 
 async def run_scenario(url: str, frames: list[bytes], clients: int, fps: float, duration_s: float,
@@ -109,8 +115,8 @@ async def run_scenario(url: str, frames: list[bytes], clients: int, fps: float, 
 
     reports = await asyncio.gather(*(one(o) for o in offsets))
     elapsed = time.perf_counter() - t0
-    return ScenarioResult(clients, fps, list(reports), 100 * (cpu_seconds(procs) - s0) / elapsed,
-                          100 * (cpu_seconds([me]) - c0) / elapsed, elapsed)
+    return ScenarioResult(clients, fps, list(reports), 100 * cpu_used(s0, cpu_seconds(procs)) / elapsed,
+                          100 * cpu_used(c0, cpu_seconds([me])) / elapsed, elapsed)
 
 
 def client_figures(report: StreamReport, fps: float) -> dict:

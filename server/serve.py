@@ -6,10 +6,16 @@ import os
 import socket
 
 import uvicorn
+from pydantic import ValidationError
 
 from server.settings import Settings
+from tryon.errors import TryonError
 
 WS_OVERHEAD_BYTES = 1024  # slack above the frame limit so our own check, with its clear reason, applies
+
+
+class InvalidSettings(TryonError):
+    """A TRYON_* environment variable has a value the service cannot use."""
 
 
 def free_port(host: str) -> int:
@@ -25,7 +31,11 @@ def serve(host: str | None = None, port: int | None = None, workers: int | None 
     for key, value in overrides.items():
         if value is not None:
             os.environ[key] = str(value)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"TRYON_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        raise InvalidSettings(f"invalid setting(s): {problems}") from None
     port_ = settings.port or free_port(settings.host)
     os.environ["TRYON_PORT"] = str(port_)
     shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0", "::") else settings.host
