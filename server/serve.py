@@ -38,9 +38,16 @@ def serve(host: str | None = None, port: int | None = None, workers: int | None 
         raise InvalidSettings(f"invalid setting(s): {problems}") from None
     port_ = settings.port or free_port(settings.host)
     os.environ["TRYON_PORT"] = str(port_)
+    if (settings.ssl_certfile is None) != (settings.ssl_keyfile is None):
+        raise InvalidSettings("TLS needs both TRYON_SSL_CERTFILE and TRYON_SSL_KEYFILE (or neither)")
+    for path in (settings.ssl_certfile, settings.ssl_keyfile):
+        if path is not None and not path.is_file():
+            raise InvalidSettings(f"TLS file {path} does not exist")
+    tls = settings.ssl_certfile is not None
+    http, ws = ("https", "wss") if tls else ("http", "ws")
     shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0", "::") else settings.host
-    print(f"tryon is serving the try-on page at http://{shown}:{port_}/  "
-          f"(WebSocket ws://{shown}:{port_}/ws/tryon, API docs http://{shown}:{port_}/docs; Ctrl+C stops)", flush=True)
+    print(f"tryon is serving the try-on page at {http}://{shown}:{port_}/  "
+          f"(WebSocket {ws}://{shown}:{port_}/ws/tryon, API docs {http}://{shown}:{port_}/docs; Ctrl+C stops)", flush=True)
     uvicorn.run(
         "server.app:create_app",
         factory=True,
@@ -52,4 +59,6 @@ def serve(host: str | None = None, port: int | None = None, workers: int | None 
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
         timeout_graceful_shutdown=5,
+        ssl_certfile=str(settings.ssl_certfile) if tls else None,
+        ssl_keyfile=str(settings.ssl_keyfile) if tls else None,
     )

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     sample_video: Path | None = Field(None, description="Video the page offers when there is no camera "
                                       "(default: the first .mp4 in ../shared/data/video, else none).")
     log_level: str = Field("info", description="uvicorn log level.")
+    ssl_certfile: Path | None = Field(None, description="TLS certificate (PEM): serve https/wss, which browsers "
+                                      "require for the camera on any host but localhost (e.g. a smart mirror on the LAN).")
+    ssl_keyfile: Path | None = Field(None, description="The certificate's private key (PEM).")
 
     @property
     def sessions_file(self) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,8 +50,10 @@ def now_ms() -> float:
 class TryOnClient:
     """One try-on session. Use as `async with TryOnClient(url) as client:`."""
 
-    def __init__(self, url: str, open_timeout_s: float = 10.0, max_size: int = 16 * 1024 * 1024) -> None:
+    def __init__(self, url: str, open_timeout_s: float = 10.0, max_size: int = 16 * 1024 * 1024,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         self.url = url
+        self._ssl = ssl_context
         self._open_timeout = open_timeout_s
         self._max_size = max_size
         self._ws: Any = None
@@ -61,8 +64,9 @@ class TryOnClient:
         return str(self.ready.get("session_id", ""))
 
     async def __aenter__(self) -> "TryOnClient":
+        extra = {"ssl": self._ssl} if self._ssl is not None else {}
         self._ws = await websockets.connect(self.url, open_timeout=self._open_timeout, max_size=self._max_size,
-                                            compression=None)
+                                            compression=None, **extra)
         first = await self.recv()
         if first.kind == "error":
             raise ServerRejected(first.meta.get("code", "error"), first.meta.get("message", ""))

@@ -77,3 +77,48 @@ def test_serve_runs_several_worker_processes_that_each_serve_sessions(tmp_path, 
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_serve_speaks_https_and_wss_with_a_certificate(tmp_path, camera_frames):
+    import ssl
+
+    from server.stream.client import TryOnClient
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    port = free_port("127.0.0.1")
+    env = {**os.environ, "TRYON_DATA_DIR": str(tmp_path), "TRYON_LOG_LEVEL": "warning",
+           "TRYON_SSL_CERTFILE": str(cert), "TRYON_SSL_KEYFILE": str(key)}
+    process = subprocess.Popen([sys.executable, "-m", "tryon.cli", "serve", "--port", str(port)],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    context = ssl.create_default_context(cafile=str(cert))
+    context.check_hostname = False
+    try:
+        assert f"https://localhost:{port}/" in process.stdout.readline()
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"https://127.0.0.1:{port}/health", timeout=2, context=context) as r:
+                    assert json.loads(r.read())["status"] == "ok"
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+        async def one_frame():
+            async with TryOnClient(f"wss://127.0.0.1:{port}/ws/tryon", ssl_context=context) as client:
+                await client.send_frame(1, camera_frames[0])
+                return await client.recv()
+
+        assert asyncio.run(one_frame()).meta["frame_id"] == 1
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_serve_refuses_half_a_tls_setting(tmp_path):
+    env = {**os.environ, "TRYON_DATA_DIR": str(tmp_path), "TRYON_SSL_CERTFILE": str(tmp_path / "cert.pem")}
+    done = subprocess.run([sys.executable, "-m", "tryon.cli", "serve"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "TRYON_SSL_KEYFILE" in done.stderr
