@@ -60,9 +60,10 @@ class ScenarioResult:
     duration_s: float
 
 
-def start_server(data_dir: Path) -> tuple[subprocess.Popen, str, str]:
+def start_server(data_dir: Path, workers: int = 1) -> tuple[subprocess.Popen, str, str]:
     port = free_port("127.0.0.1")
-    env = {**os.environ, "TRYON_PORT": str(port), "TRYON_DATA_DIR": str(data_dir), "TRYON_LOG_LEVEL": "warning"}
+    env = {**os.environ, "TRYON_PORT": str(port), "TRYON_DATA_DIR": str(data_dir), "TRYON_LOG_LEVEL": "warning",
+           "TRYON_WORKERS": str(workers)}
     process = subprocess.Popen([sys.executable, "-m", "server"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     http = f"http://127.0.0.1:{port}"
@@ -191,12 +192,14 @@ async def main_async(args: argparse.Namespace, console: Console) -> None:
     if url is None:
         import tempfile
 
-        process, url, _ = start_server(Path(tempfile.mkdtemp(prefix="bench_ws_")))
+        process, url, _ = start_server(Path(tempfile.mkdtemp(prefix="bench_ws_")), args.workers)
         server_pid = process.pid
-        console.print(f"started a server (pid {server_pid}) at {url}")
+        console.print(f"started a server (pid {server_pid}, {args.workers} worker process(es)) at {url}")
     try:
         console.print(f"warming up for {WARMUP_S:g} s")
-        await stream_video(url, frames, 30.0, {"product": PRODUCT}, duration_s=WARMUP_S)
+        # as many warm-up sessions as worker processes could be hit, so each one has loaded its models
+        await asyncio.gather(*(stream_video(url, frames, 15.0, {"product": PRODUCT}, duration_s=WARMUP_S)
+                               for _ in range(max(1, args.workers * 2))))
         results, raw = [], []
         for clients, fps in SCENARIOS if not args.clients else ((args.clients, args.fps),):
             console.print(f"{clients} client(s) at {fps:g} fps for {args.duration:g} s")
@@ -226,6 +229,7 @@ async def main_async(args: argparse.Namespace, console: Console) -> None:
             console.print(f"{'[green]met' if ok else '[red]missed'}[/] {s['clients']} x {s['fps_each']:g} fps: {name}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     payload = {"machine": {"cpu_count": os.cpu_count(), "platform": platform.platform()}, "product": PRODUCT,
+               "server_workers": args.workers if args.url is None else None,
                "video": VIDEO.name, "frame_size": "640x480", "duration_s": args.duration, "scenarios": results}
     args.out.write_text(json.dumps(payload, indent=2))
     plot(results, raw, args.out.with_suffix(".png"))
@@ -238,6 +242,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per scenario")
     parser.add_argument("--clients", type=int, help="run only this many clients (with --fps)")
     parser.add_argument("--fps", type=float, default=15.0)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes of the started server")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/ws.json")
     args = parser.parse_args()
     if not VIDEO.is_file():

@@ -111,10 +111,8 @@ async def tryon_session(websocket: WebSocket, services: StreamServices) -> None:
         await runner.run(dict(websocket.query_params))
     finally:
         services.registry.remove(session)
-        try:
-            services.summaries.append(session.summary(runner.close_code, runner.close_reason))
-        except OSError:
-            log.exception("could not keep the summary of session %s", session.session_id)
+        if not runner.summary_kept:
+            runner.keep_summary(session.summary(runner.close_code, runner.close_reason))
 
 
 class _SessionRunner:
@@ -130,6 +128,7 @@ class _SessionRunner:
         self.product: Product | None = None
         self.close_code: int | None = None
         self.close_reason = ""
+        self.summary_kept = False
         self._last_rate_warning = -1e9
         self._warned_count = 0
 
@@ -154,6 +153,13 @@ class _SessionRunner:
             except Exception:
                 log.exception("session %s processing loop failed", self.session.session_id)
             await asyncio.get_running_loop().run_in_executor(self.services.executor, self.processor.close)
+
+    def keep_summary(self, summary: dict[str, Any]) -> None:
+        self.summary_kept = True
+        try:
+            self.services.summaries.append(summary)
+        except OSError:
+            log.exception("could not keep the summary of session %s", self.session.session_id)
 
     def _ready(self) -> dict[str, Any]:
         s = self.settings
@@ -224,7 +230,9 @@ class _SessionRunner:
         elif kind == "end":
             self.slot.close()
             await asyncio.sleep(0)
-            await self.conn.send_json({"type": "summary", **self.session.summary(CloseCode.NORMAL, "end")})
+            summary = self.session.summary(CloseCode.NORMAL, "end")
+            self.keep_summary(summary)  # kept before the client hears of it, so it can fetch it at once
+            await self.conn.send_json({"type": "summary", **summary})
             await self._close(CloseCode.NORMAL, "end")
             return True
         else:

@@ -82,7 +82,9 @@ async function useSource(kind) {
     else await startSampleVideo(page.video);
     state.source = kind;
     state.cameraError = null;
-    page.clearMessage();
+    // A missing WebGL stays explained: the shopper should know why the 3D mode is off.
+    if (state.webglError) page.showMessage(`${state.webglError}. Showing the server's pictures instead.`, "error");
+    else page.clearMessage();
     page.fitStageToVideo();
     ensureStream();
   } catch (error) {
