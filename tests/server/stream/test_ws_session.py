@@ -445,3 +445,51 @@ def test_stopping_the_server_closes_sessions_with_1012_and_keeps_their_summaries
     kept = [json.loads(line) for line in (live.data_dir / "sessions.jsonl").read_text().splitlines()]
     assert [(k["session_id"], k["close_reason"], k["frames_processed"]) for k in kept] == [
         (session_id, "server shutting down", 1)]
+
+
+def test_webp_frames_are_accepted_and_webp_pictures_returned(server, camera_frames):
+    webp = encode_image(decode_image(camera_frames[0]), ".webp", 80)
+
+    async def go():
+        async with TryOnClient(server.ws) as client:
+            await client.configure(product="round-classic", format="webp", quality=60)
+            await client.send_frame(1, webp)
+            return await next_of(client, "result")
+
+    result = run(go())
+    assert result.image[:4] == b"RIFF" and result.image[8:12] == b"WEBP"
+    assert result.meta["image"]["format"] == "webp" and decode_image(result.image).shape == (480, 640, 3)
+    assert result.meta["faces"] and result.meta["faces"][0]["placements"]
+
+
+def test_field_of_view_sets_the_focal_length_the_pose_is_computed_with(server, camera_frames):
+    async def go(fov: float):
+        async with TryOnClient(server.ws) as client:
+            await client.configure(product="round-classic", fov_deg=fov, mode="pose")
+            for i in range(4):
+                await client.send_frame(i, camera_frames[i])
+                result = await next_of(client, "result")
+            return result.meta
+
+    narrow, wide = run(go(40.0)), run(go(80.0))
+    assert narrow["camera"]["fx"] > 1.5 * wide["camera"]["fx"]
+    # the same face looks farther away through a longer lens; PD barely depends on the guess
+    assert narrow["faces"][0]["distance_mm"] > 1.5 * wide["faces"][0]["distance_mm"]
+    pd = [m["faces"][0]["measurements"]["pd_mm"] for m in (narrow, wide)]
+    assert abs(pd[0] - pd[1]) < 3
+
+
+def test_max_faces_dresses_every_face_in_the_frame(server, shared_data):
+    photo = (shared_data / "faces" / "two_children_frontal_multiface.jpeg").read_bytes()
+
+    async def go(max_faces: int):
+        async with TryOnClient(server.ws) as client:
+            await client.configure(product="round-classic", max_faces=max_faces, mode="pose")
+            for i in range(3):
+                await client.send_frame(i, photo)
+                result = await next_of(client, "result")
+            return result.meta
+
+    one, two = run(go(1)), run(go(2))
+    assert len(one["faces"]) == 1 and len(two["faces"]) == 2
+    assert len({f["face_id"] for f in two["faces"]}) == 2 and all(f["placements"] for f in two["faces"])
