@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from server.api import products, service
 from server.catalog import ProductCatalog
 from server.errors_http import install_error_handlers
+from server.memory import limit_malloc_arenas
 from server.settings import Settings, get_settings
 from server.stream.registry import SessionRegistry
 from server.stream.summaries import SessionSummaryStore
@@ -30,6 +31,7 @@ log = logging.getLogger("tryon.server")
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    limit_malloc_arenas()
     if settings.assets_dir is not None:
         os.environ["TRYON_ASSETS_DIR"] = str(settings.assets_dir)  # read by tryon.products.catalog
 

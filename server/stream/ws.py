@@ -19,6 +19,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from server.catalog import ProductCatalog
+from server.memory import trim_heap
 from server.settings import Settings
 from server.stream.frame_processor import FrameLimits, FrameProcessor
 from server.stream.latest_frame import LatestFrameSlot, PendingFrame
@@ -152,7 +153,11 @@ class _SessionRunner:
                 await worker  # let a frame in flight finish before the pipeline closes
             except Exception:
                 log.exception("session %s processing loop failed", self.session.session_id)
-            await asyncio.get_running_loop().run_in_executor(self.services.executor, self.processor.close)
+            await asyncio.get_running_loop().run_in_executor(self.services.executor, self._close_processor)
+
+    def _close_processor(self) -> None:
+        self.processor.close()
+        trim_heap()  # the graph's memory goes back to the system, not to a thread's arena
 
     def keep_summary(self, summary: dict[str, Any]) -> None:
         self.summary_kept = True
