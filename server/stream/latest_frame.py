@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import dataclass
 
 from server.stream.protocol import FrameMessage
@@ -15,32 +16,45 @@ class PendingFrame:
 
 
 class LatestFrameSlot:
-    """A one-place mailbox between a session's receive loop and its processing loop.
+    """A one-place mailbox between a session's receive loop and its processing.
 
-    `put` never blocks and returns how many frames it superseded (0 or 1), so the caller counts
-    drops; the queue can never grow, whatever the client sends.
+    `put` (event loop) never blocks and returns how many frames it superseded (0 or 1), so the
+    caller counts drops; the queue can never grow, whatever the client sends. The frame is taken
+    by the frame thread when it *starts* the work (`take_nowait`, thread-safe), not when the work
+    is queued, so a frame that waited behind other sessions' work is replaced by a newer one.
     """
 
     def __init__(self) -> None:
         self._frame: PendingFrame | None = None
+        self._lock = threading.Lock()
         self._ready = asyncio.Event()
         self._closed = False
 
     def put(self, frame: PendingFrame) -> int:
-        superseded = int(self._frame is not None)
-        self._frame = frame
+        with self._lock:
+            superseded = int(self._frame is not None)
+            self._frame = frame
         self._ready.set()
         return superseded
 
-    async def take(self) -> PendingFrame | None:
-        """The waiting frame, waiting for one if needed; None once closed."""
-        while self._frame is None:
+    async def wait(self) -> bool:
+        """Until a frame waits (True) or the slot is closed with none left (False)."""
+        while not self.waiting:
             if self._closed:
-                return None
+                return False
             self._ready.clear()
             await self._ready.wait()
-        frame, self._frame = self._frame, None
+        return True
+
+    def take_nowait(self) -> PendingFrame | None:
+        """The waiting frame, or None; safe from any thread."""
+        with self._lock:
+            frame, self._frame = self._frame, None
         return frame
+
+    async def take(self) -> PendingFrame | None:
+        """The waiting frame, waiting for one if needed; None once closed and empty."""
+        return self.take_nowait() if await self.wait() else None
 
     def close(self) -> None:
         self._closed = True

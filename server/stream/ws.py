@@ -21,7 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from server.catalog import ProductCatalog
 from server.memory import trim_heap
 from server.settings import Settings
-from server.stream.frame_processor import FrameLimits, FrameProcessor
+from server.stream.frame_processor import FrameLimits, FrameProcessor, ProcessedFrame
 from server.stream.latest_frame import LatestFrameSlot, PendingFrame
 from server.stream.protocol import (
     PROTOCOL_VERSION,
@@ -278,23 +278,19 @@ class _SessionRunner:
         # The MediaPipe graph is built now, not on the first frame (it takes ~0.1-0.3 s); this
         # task is the only user of the processor, so it never runs twice at once.
         await loop.run_in_executor(self.services.executor, self.processor.prepare, self.session.config)
-        while True:
-            pending = await self.slot.take()
-            if pending is None:
-                return
+        while await self.slot.wait():
             config, product = self.session.config, self.product
-            started = time.perf_counter()
-            try:
-                done = await loop.run_in_executor(self.services.executor, self.processor.process,
-                                                  pending.message, config, product)
-            except RequestRejected as exc:
-                self.session.frame_failed()
-                await self.conn.send_json({"type": "error", "code": exc.code, "message": exc.message,
-                                           "frame_id": exc.frame_id})
+            outcome = await loop.run_in_executor(self.services.executor, self._process_newest, config, product)
+            if outcome is None:
                 continue
-            except Exception:
+            pending, started, done = outcome
+            if isinstance(done, RequestRejected):
                 self.session.frame_failed()
-                log.exception("session %s: frame %d failed", self.session.session_id, pending.message.frame_id)
+                await self.conn.send_json({"type": "error", "code": done.code, "message": done.message,
+                                           "frame_id": done.frame_id})
+                continue
+            if isinstance(done, Exception):
+                self.session.frame_failed()
                 await self.conn.send_json({"type": "error", "code": "processing_failed", "frame_id": pending.message.frame_id,
                                            "message": "the server failed on this frame (a bug, logged); the session goes on"})
                 continue
@@ -307,6 +303,22 @@ class _SessionRunner:
                 await self.conn.send_bytes(pack_result(meta, done.image))
             else:
                 await self.conn.send_json(meta)
+
+    def _process_newest(self, config: StreamConfig, product: Product | None
+                        ) -> tuple[PendingFrame, float, ProcessedFrame | Exception] | None:
+        """On a frame thread: take the newest waiting frame now and process it. Errors are
+        returned, not raised, so the loop knows which frame they belong to."""
+        pending = self.slot.take_nowait()
+        if pending is None:
+            return None
+        started = time.perf_counter()
+        try:
+            return pending, started, self.processor.process(pending.message, config, product)
+        except RequestRejected as exc:
+            return pending, started, exc
+        except Exception as exc:
+            log.exception("session %s: frame %d failed", self.session.session_id, pending.message.frame_id)
+            return pending, started, exc
 
 
 def _query_config(query: dict[str, str]) -> dict[str, Any]:
