@@ -82,3 +82,19 @@ def test_summaries_from_several_processes_never_interleave(tmp_path):
     assert len(lines) == 600 and all(json.loads(line)["pad"] == "x" * 5000 for line in lines)
     assert SessionSummaryStore(path).get("w2-199")["session_id"] == "w2-199"
     assert SessionSummaryStore(path).get("nobody") is None
+
+
+def test_a_frame_thread_takes_the_newest_frame_when_it_starts():
+    import concurrent.futures
+
+    async def go():
+        slot = LatestFrameSlot()
+        slot.put(pending(1))
+        assert await slot.wait()
+        slot.put(pending(2))  # arrives while the work waits for a free thread
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            taken = await asyncio.get_running_loop().run_in_executor(pool, slot.take_nowait)
+        return taken, slot.take_nowait()
+
+    taken, left = asyncio.run(go())
+    assert taken.message.frame_id == 2 and left is None
