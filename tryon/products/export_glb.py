@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from tryon.products.gltf_textures import texture_rgba
 from tryon.products.model import Material, Primitive, ProductModel
 
 __all__ = ["FRAME_DESCRIPTION", "GENERATOR", "product_model_glb"]
@@ -225,7 +226,7 @@ class _GlbWriter:
 
     def _texture(self, image: np.ndarray) -> int:
         """The texture index of an image, embedding it as PNG the first time its pixels are seen."""
-        pixels = _as_uint8_image(image)
+        pixels = texture_rgba(image)
         key = hashlib.sha256(repr(pixels.shape).encode() + pixels.tobytes()).digest()
         if key not in self._image_texture:
             view = self._view(_png_bytes(pixels), None)
@@ -262,18 +263,6 @@ class _GlbWriter:
         chunks = struct.pack("<II", len(text), _CHUNK_JSON) + text
         chunks += struct.pack("<II", len(self.blob), _CHUNK_BIN) + bytes(self.blob)
         return struct.pack("<4sII", _GLB_MAGIC, _GLB_VERSION, 12 + len(chunks)) + chunks
-
-
-def _as_uint8_image(image: np.ndarray) -> np.ndarray:
-    """(H, W, C) uint8 with C in 1..4, row 0 = the image's top row."""
-    pixels = np.asarray(image)
-    if pixels.dtype != np.uint8:
-        raise ValueError(f"textures must be uint8 arrays, got {pixels.dtype}")
-    if pixels.ndim == 2:
-        pixels = pixels[:, :, None]
-    if pixels.ndim != 3 or not 1 <= pixels.shape[2] <= 4 or pixels.shape[0] == 0 or pixels.shape[1] == 0:
-        raise ValueError(f"textures must be (H, W, 1..4) arrays, got shape {pixels.shape}")
-    return np.ascontiguousarray(pixels)
 
 
 def _png_bytes(pixels: np.ndarray) -> bytes:

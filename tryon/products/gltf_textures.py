@@ -140,3 +140,20 @@ def _to_rgba(image: Image.Image) -> np.ndarray:
         grey = (np.asarray(image).astype(np.float64) / 257.0).clip(0, 255).astype(np.uint8)  # 16 -> 8 bit
         return np.ascontiguousarray(np.dstack([grey, grey, grey, np.full_like(grey, 255)]))
     return np.ascontiguousarray(np.asarray(image.convert("RGBA")))
+
+
+def texture_rgba(image: np.ndarray) -> np.ndarray:
+    """(H, W, 4) uint8 from grey, RGB or RGBA uint8 images (row 0 = the image's top row)."""
+    data = np.asarray(image)
+    if data.dtype != np.uint8:
+        raise ValueError(f"textures must be uint8, got {data.dtype}")
+    if data.ndim == 2:
+        data = data[:, :, None]
+    channels = data.shape[2]
+    if channels == 1:
+        data = np.repeat(data, 3, axis=2)
+    if channels in (1, 3):
+        data = np.concatenate([data, np.full(data.shape[:2] + (1,), 255, np.uint8)], axis=2)
+    elif channels == 2:  # grey + alpha
+        data = np.concatenate([np.repeat(data[:, :, :1], 3, axis=2), data[:, :, 1:]], axis=2)
+    return np.ascontiguousarray(data)

@@ -15,6 +15,7 @@ import moderngl
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
+from tryon.products.gltf_textures import texture_rgba
 from tryon.products.model import AlphaMode, Material, ProductModel
 from tryon.render.level_of_detail import DetailLevel, ModelDetailLevels
 
@@ -263,7 +264,7 @@ def _upload_mesh(ctx: moderngl.Context, level: DetailLevel) -> GpuMesh:
 
 
 def _upload_texture(ctx: moderngl.Context, image: np.ndarray, srgb: bool) -> moderngl.Texture:
-    rgba = _as_rgba(image)
+    rgba = texture_rgba(image)
     height, width = rgba.shape[:2]
     texture = ctx.texture(
         (width, height), 4, rgba.tobytes(), internal_format=GL_SRGB8_ALPHA8 if srgb else GL_RGBA8
@@ -272,23 +273,6 @@ def _upload_texture(ctx: moderngl.Context, image: np.ndarray, srgb: bool) -> mod
     texture.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
     texture.repeat_x = texture.repeat_y = True  # glTF's default sampler wraps
     return texture
-
-
-def _as_rgba(image: np.ndarray) -> np.ndarray:
-    """(H, W, 4) uint8 from grey, RGB or RGBA uint8 images (row 0 = the image's top row)."""
-    data = np.asarray(image)
-    if data.dtype != np.uint8:
-        raise ValueError(f"textures must be uint8, got {data.dtype}")
-    if data.ndim == 2:
-        data = data[:, :, None]
-    channels = data.shape[2]
-    if channels == 1:
-        data = np.repeat(data, 3, axis=2)
-    if channels in (1, 3):
-        data = np.concatenate([data, np.full(data.shape[:2] + (1,), 255, np.uint8)], axis=2)
-    elif channels == 2:  # grey + alpha
-        data = np.concatenate([np.repeat(data[:, :, :1], 3, axis=2), data[:, :, 1:]], axis=2)
-    return np.ascontiguousarray(data)
 
 
 def _outline(points: np.ndarray) -> np.ndarray:
