@@ -6,6 +6,7 @@ only this object touches, and only one frame at a time (the session processes fr
 
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -116,8 +117,6 @@ def _image_size(message: FrameMessage) -> tuple[int, int]:
         except ValueError:
             pass
     try:
-        import io
-
         with Image.open(io.BytesIO(data)) as probe:
             return probe.size
     except Exception:

@@ -117,6 +117,8 @@ async def tryon_session(websocket: WebSocket, services: StreamServices) -> None:
 
 
 class _SessionRunner:
+    """One session's loops, limits and per-session state (its pipeline lives in `processor`)."""
+
     def __init__(self, conn: _Connection, session: StreamSession, services: StreamServices) -> None:
         self.conn = conn
         self.session = session
