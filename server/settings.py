@@ -48,6 +48,12 @@ class Settings(BaseSettings):
                                       "require for the camera on any host but localhost (e.g. a smart mirror on the LAN).")
     ssl_keyfile: Path | None = Field(None, description="The certificate's private key (PEM).")
 
+    def client_limits(self) -> dict[str, float | int]:
+        """The limits a client is told about (the ready message and /api/config)."""
+        return {"max_frame_bytes": self.max_frame_bytes, "max_frame_width": self.max_frame_width,
+                "max_frame_height": self.max_frame_height, "max_fps": self.max_fps,
+                "idle_timeout_s": self.idle_timeout_s, "max_text_bytes": self.max_text_bytes}
+
     @property
     def sessions_file(self) -> Path:
         return self.data_dir / "sessions.jsonl"

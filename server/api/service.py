@@ -28,9 +28,7 @@ def client_config(settings: SettingsDep) -> dict[str, Any]:
         "ws_path": "/ws/tryon",
         "protocol": PROTOCOL_VERSION,
         "defaults": StreamConfig().to_json(),
-        "limits": {"max_frame_bytes": settings.max_frame_bytes, "max_frame_width": settings.max_frame_width,
-                   "max_frame_height": settings.max_frame_height, "max_fps": settings.max_fps,
-                   "idle_timeout_s": settings.idle_timeout_s},
+        "limits": settings.client_limits(),
         "sample_video": settings.resolved_sample_video is not None,
     }
 

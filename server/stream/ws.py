@@ -169,12 +169,9 @@ class _SessionRunner:
             log.exception("could not keep the summary of session %s", self.session.session_id)
 
     def _ready(self) -> dict[str, Any]:
-        s = self.settings
         return {"type": "ready", "protocol": PROTOCOL_VERSION, "session_id": self.session.session_id,
                 "config": self.session.config.to_json(),
-                "limits": {"max_frame_bytes": s.max_frame_bytes, "max_frame_width": s.max_frame_width,
-                           "max_frame_height": s.max_frame_height, "max_fps": s.max_fps,
-                           "idle_timeout_s": s.idle_timeout_s, "max_text_bytes": s.max_text_bytes}}
+                "limits": self.settings.client_limits()}
 
     async def _close(self, code: int, reason: str) -> None:
         self.close_code, self.close_reason = code, reason
