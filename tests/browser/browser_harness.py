@@ -33,9 +33,14 @@ CHROMIUM_BASE_ARGS = [
 
 
 def missing_prerequisite() -> str | None:
-    """Why the browser tests cannot run here, or None."""
+    """Why the Chromium tests cannot run here, or None."""
     if not CHROMIUM.is_file():
         return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    return missing_test_data()
+
+
+def missing_test_data() -> str | None:
+    """Why the real video every browser test needs is not here, or None."""
     if not SHARED_DATA.is_dir():
         return f"real test data not found at {SHARED_DATA} (the shared/ folder beside the repo)"
     if not FAKE_CAMERA_SOURCE.is_file():

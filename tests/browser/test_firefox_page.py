@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_harness import FAKE_CAMERA_SOURCE, SHARED_DATA
+from browser_harness import missing_test_data
 
 FIREFOX = Path("/usr/bin/firefox-esr")
 FIREFOX_DIR = Path(__file__).resolve().parent / "firefox"
@@ -50,11 +50,7 @@ def _missing_prerequisite() -> str | None:
         return "node not found (Node.js 20 or newer drives Firefox)"
     if not PUPPETEER.is_file():
         return f"puppeteer-core is not installed: run `npm ci` in {FIREFOX_DIR}"
-    if not SHARED_DATA.is_dir():
-        return f"real test data not found at {SHARED_DATA} (the shared/ folder beside the repo)"
-    if not FAKE_CAMERA_SOURCE.is_file():
-        return f"the sample video's source clip not found at {FAKE_CAMERA_SOURCE}"
-    return None
+    return missing_test_data()
 
 
 _reason = _missing_prerequisite()

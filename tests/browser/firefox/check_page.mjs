@@ -262,6 +262,13 @@ async function pageTraffic(page) {
   }));
 }
 
+/** What every check reports about the page's traffic and errors, after its own findings. */
+async function trafficReport(page, watch) {
+  const t = await pageTraffic(page);
+  return { binaryFramesIn: t.binaryIn, binaryFramesOut: t.binaryOut, resultTextFramesIn: t.resultTextIn,
+           pageErrors: [...watch.pageErrors, ...t.errors], consoleErrors: [...watch.consoleErrors] };
+}
+
 async function stateSummary(page) {
   try {
     return await page.evaluate(() => JSON.stringify({
@@ -446,9 +453,8 @@ async function checkPageLoads(browser) {
       return { options: [...v.options].map((o) => o.value), disabled: v.disabled, stateProduct: window.tryonState.product };
     });
     await screenshot(page, "firefox_page_loaded.png");
-    const t = await pageTraffic(page);
-    return { ...ui, variantsAfterPick: variants, pageErrors: [...watch.pageErrors, ...t.errors],
-             consoleErrors: watch.consoleErrors, consoleWarnings: watch.consoleWarnings };
+    return { ...ui, variantsAfterPick: variants, ...(await trafficReport(page, watch)),
+             consoleWarnings: watch.consoleWarnings };
   } finally {
     await closePage(opened);
   }
@@ -481,10 +487,7 @@ async function checkSampleVideoAndGlasses(browser) {
       };
     });
     await screenshot(page, "firefox_sample_video_composite.png");
-    const traffic1 = await pageTraffic(page);
-    const sampleResult = { ...streaming, pds, pdMedian: median(pds), binaryFramesIn: traffic1.binaryIn,
-                           binaryFramesOut: traffic1.binaryOut, pageErrors: [...watch.pageErrors, ...traffic1.errors],
-                           consoleErrors: [...watch.consoleErrors] };
+    const sampleResult = { ...streaming, pds, pdMedian: median(pds), ...(await trafficReport(page, watch)) };
 
     // Glasses: hold the clip on one frame with a frontal face (the page keeps sending it: a
     // paused video stops requestVideoFrameCallback and the page then treats each tick as new),
@@ -550,8 +553,7 @@ async function glassesOnTheStill(page, watch) {
       videoPaused: document.getElementById("source-video").paused,
     };
   });
-  const t = await pageTraffic(page);
-  return { ...pixels, pageErrors: [...watch.pageErrors, ...t.errors], consoleErrors: [...watch.consoleErrors] };
+  return { ...pixels, ...(await trafficReport(page, watch)) };
 }
 
 async function checkPoseMode(browser) {
@@ -611,9 +613,7 @@ async function checkPoseMode(browser) {
     saveDataUrl(drawn.png, "firefox_pose_mode_canvas.png");
     delete drawn.png;
     await screenshot(page, "firefox_pose_mode_three_js.png");
-    const t = await pageTraffic(page);
-    return { ...drawn, binaryFramesIn: t.binaryIn, resultTextFramesIn: t.resultTextIn, binaryFramesOut: t.binaryOut,
-             pageErrors: [...watch.pageErrors, ...t.errors], consoleErrors: watch.consoleErrors };
+    return { ...drawn, ...(await trafficReport(page, watch)) };
   } finally {
     await closePage(opened);
   }
@@ -642,9 +642,7 @@ async function checkFakeCamera(browser) {
       };
     });
     await screenshot(page, "firefox_fake_camera.png");
-    const t = await pageTraffic(page);
-    return { ...state, binaryFramesOut: t.binaryOut, binaryFramesIn: t.binaryIn,
-             pageErrors: [...watch.pageErrors, ...t.errors], consoleErrors: watch.consoleErrors };
+    return { ...state, ...(await trafficReport(page, watch)) };
   } finally {
     await closePage(opened);
   }
@@ -675,9 +673,7 @@ async function checkCameraRefused(browser) {
       messageHidden: document.querySelector("[data-testid=message]").hidden,
     }));
     await screenshot(page, "firefox_camera_refused_then_sample_video.png");
-    const t = await pageTraffic(page);
-    return { ...refused, sampleAfterRefusal: afterwards, pageErrors: [...watch.pageErrors, ...t.errors],
-             consoleErrors: watch.consoleErrors };
+    return { ...refused, sampleAfterRefusal: afterwards, ...(await trafficReport(page, watch)) };
   } finally {
     await closePage(opened);
   }
