@@ -16,8 +16,7 @@ VIDEO = "woman_face_thumbs_up_720p.mp4"
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The service with production-like limits (frames up to 1280x1280 and 600 KB, 60 fps)."""
+def _server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live = start_server(tmp_path_factory.mktemp("server"), max_sessions=6, max_frame_bytes=600_000,
                         max_frame_width=1280, max_frame_height=1280, idle_timeout_s=20)
     yield live
@@ -25,11 +24,25 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="session")
-def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """Tight limits, to hit each one quickly: 2 sessions, 10 fps, 1.5 s idle timeout."""
+def _strict_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live = start_server(tmp_path_factory.mktemp("strict"), max_sessions=2, max_fps=10, idle_timeout_s=1.5)
     yield live
     stop_server(live)
+
+
+@pytest.fixture
+def server(_server_process: LiveServer) -> LiveServer:
+    """The service with production-like limits (frames up to 1280x1280 and 600 KB, 60 fps), with
+    the sessions of earlier tests ended, so that no test is refused for a full process."""
+    _server_process.wait_until_idle()
+    return _server_process
+
+
+@pytest.fixture
+def strict_server(_strict_server_process: LiveServer) -> LiveServer:
+    """Tight limits, to hit each one quickly: 2 sessions, 10 fps, 1.5 s idle timeout."""
+    _strict_server_process.wait_until_idle()
+    return _strict_server_process
 
 
 @pytest.fixture(scope="session")

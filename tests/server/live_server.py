@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -36,6 +37,19 @@ class LiveServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def live_sessions(self) -> int:
+        with urllib.request.urlopen(f"{self.http}/health", timeout=10) as r:
+            return int(json.loads(r.read())["sessions"])
+
+    def wait_until_idle(self, timeout_s: float = 30.0) -> None:
+        """Sessions end on the server a moment after their clients leave (their MediaPipe graph
+        closes on a frame thread), so a test that needs free slots waits for them."""
+        deadline = time.monotonic() + timeout_s
+        while self.live_sessions():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"sessions of earlier tests did not end within {timeout_s:.0f} s")
+            time.sleep(0.05)
 
 
 def start_server(tmp: Path, workers: int = 1, **settings: object) -> LiveServer:

@@ -46,15 +46,6 @@ def get_json(url: str):
         return json.loads(r.read())
 
 
-def wait_until_no_sessions(server, timeout_s: float = 10.0) -> None:
-    """Sessions of earlier tests end on the server a moment after their clients leave."""
-    for _ in range(int(timeout_s / 0.05)):
-        if get_json(f"{server.http}/health")["sessions"] == 0:
-            return
-        asyncio.run(asyncio.sleep(0.05))
-    raise AssertionError("sessions of earlier tests did not end")
-
-
 def eye_patch(image: np.ndarray, anchor: tuple[float, float], half: int = 40) -> np.ndarray:
     u, v = int(anchor[0]), int(anchor[1])
     return image[max(v - half // 2, 0):v + half // 2, max(u - 2 * half, 0):u + 2 * half].astype(np.float32)
@@ -339,7 +330,6 @@ def test_latest_frame_wins_and_every_frame_is_accounted_for(server, camera_frame
 
 
 def test_a_full_process_refuses_more_sessions_with_1013(strict_server):
-    wait_until_no_sessions(strict_server)
 
     async def fill():
         async with TryOnClient(strict_server.ws), TryOnClient(strict_server.ws):
@@ -354,7 +344,7 @@ def test_a_full_process_refuses_more_sessions_with_1013(strict_server):
 
     refusal, code = run(fill())
     assert refusal["code"] == "server_full" and code == 1013
-    wait_until_no_sessions(strict_server)  # the slots free up when sessions end
+    strict_server.wait_until_idle()  # the slots free up when sessions end
     assert run(again())
 
 
