@@ -17,8 +17,11 @@ from fastapi import FastAPI, WebSocket
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from server.api import products, service
+from server.api import (analytics, availability, coupons, events, products, reservations, service, staff, stock,
+                        stores, tryon_sessions, webhooks)
+from server.api.code_guard import CodeGuard
 from server.catalog import ProductCatalog
+from server.commerce.runtime import CommerceRuntime
 from server.errors_http import install_error_handlers
 from server.memory import limit_malloc_arenas
 from server.settings import Settings, get_settings
@@ -38,12 +41,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         executor = ThreadPoolExecutor(settings.frame_threads, thread_name_prefix="frames")
-        app.state.services = StreamServices(settings, ProductCatalog(), SessionRegistry(settings.max_sessions),
+        catalog = ProductCatalog()
+        app.state.services = StreamServices(settings, catalog, SessionRegistry(settings.max_sessions),
                                             SessionSummaryStore(settings.sessions_file), executor)
+        app.state.commerce = CommerceRuntime(settings)
+        app.state.code_guard = CodeGuard()
+        await app.state.commerce.start(catalog.entries())
         threading.Thread(target=_warm, args=(app.state.services,), daemon=True, name="warm").start()
         try:
             yield
         finally:
+            await app.state.commerce.stop()
             executor.shutdown(wait=True, cancel_futures=True)
 
     app = FastAPI(title="tryon", version="0.1.0", lifespan=lifespan,
@@ -52,6 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(service.router)
     app.include_router(products.router)
+    for module in (stores, stock, availability, reservations, staff, coupons, tryon_sessions, analytics, webhooks,
+                   events):
+        app.include_router(module.router)
 
     @app.websocket("/ws/tryon")
     async def tryon_socket(websocket: WebSocket) -> None:
@@ -65,6 +76,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not index.is_file():
             return JSONResponse({"detail": f"the web client is missing at {index}"}, status_code=503)
         return FileResponse(index, media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+    def page(file: str):
+        path = web / file
+
+        def serve_page() -> FileResponse | JSONResponse:
+            if not path.is_file():
+                return JSONResponse({"detail": f"the web client page is missing at {path}"}, status_code=503)
+            return FileResponse(path, media_type="text/html", headers={"Cache-Control": "no-cache"})
+        return serve_page
+
+    # the store staff page, the retailer's funnel page, and the page a reservation's QR code opens
+    app.get("/staff", include_in_schema=False, response_model=None)(page("staff.html"))
+    app.get("/analytics", include_in_schema=False, response_model=None)(page("analytics.html"))
+    app.get("/r/{code}", include_in_schema=False, response_model=None)(page("reservation.html"))
 
     if (web / "src").is_dir():
         app.mount("/static", StaticFiles(directory=web / "src"), name="static")

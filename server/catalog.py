@@ -3,6 +3,8 @@ server open a file path), the normalised models, and their GLB exports for brows
 
 from __future__ import annotations
 
+from server.commerce.catalog_sync import CatalogEntry, sku_for
+
 import os
 import threading
 from typing import Any
@@ -56,11 +58,15 @@ class ProductCatalog:
             "name": product.name,
             "category": product.fit.category,
             "description": product.description,
-            "variants": list(product.variants),
+            "variants": [{"name": v, "sku": sku_for(product.id, v)} for v in product.variants],
             "default_variant": product.variants[0] if product.variants else None,
             "real_width_mm": product.fit.real_width_mm,
             "model_url": f"/api/products/{product.id}/model.glb",
         }
+
+    def entries(self) -> list[CatalogEntry]:
+        """The catalog as SKU rows for the commerce database."""
+        return [CatalogEntry(p.id, p.name, p.fit.category, tuple(p.variants)) for p in self.products()]
 
     def warm(self) -> None:
         """Load every model once (done in the background at start-up, so a shopper's first

@@ -43,11 +43,16 @@ def serve(host: str | None = None, port: int | None = None, workers: int | None 
     for path in (settings.ssl_certfile, settings.ssl_keyfile):
         if path is not None and not path.is_file():
             raise InvalidSettings(f"TLS file {path} does not exist")
+    from server.admin_key import resolve_admin_key
+
+    _, key_file = resolve_admin_key(settings)
     tls = settings.ssl_certfile is not None
     http, ws = ("https", "wss") if tls else ("http", "ws")
     shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0", "::") else settings.host
     print(f"tryon is serving the try-on page at {http}://{shown}:{port_}/  "
           f"(WebSocket {ws}://{shown}:{port_}/ws/tryon, API docs {http}://{shown}:{port_}/docs; Ctrl+C stops)", flush=True)
+    print(f"store staff page {http}://{shown}:{port_}/staff, analytics {http}://{shown}:{port_}/analytics; "
+          f"admin key: {'TRYON_ADMIN_KEY' if key_file is None else key_file}", flush=True)
     uvicorn.run(
         "server.app:create_app",
         factory=True,

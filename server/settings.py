@@ -47,6 +47,20 @@ class Settings(BaseSettings):
     ssl_certfile: Path | None = Field(None, description="TLS certificate (PEM): serve https/wss, which browsers "
                                       "require for the camera on any host but localhost (e.g. a smart mirror on the LAN).")
     ssl_keyfile: Path | None = Field(None, description="The certificate's private key (PEM).")
+    public_url: str | None = Field(None, description="The address shoppers reach this service at, e.g. "
+                                   "https://tryon.example.com (QR codes link there; default: the request's own).")
+    database_url: str | None = Field(None, description="Commerce database: postgresql://USER@HOST:PORT/DB, or "
+                                     "sqlite:///PATH (default: a SQLite file, DATA_DIR/tryon.db, migrated at start).")
+    db_pool_size: int = Field(10, ge=1, le=200, description="Database connections per process.")
+    admin_key: str | None = Field(None, min_length=16, description="Bearer key for admin calls (stores, stock, staff "
+                                  "keys, analytics). Unset: one is generated into DATA_DIR/admin.key and printed at start.")
+    redis_url: str | None = Field(None, description="redis://HOST:PORT/DB: stock and reservation events reach the "
+                                  "live pages of every server process and machine (unset: this process only).")
+    demo_stores: bool = Field(True, description="Create demo stores with stock when the database has no store yet.")
+    sweep_interval_s: float = Field(30.0, gt=0, description="How often lapsed holds and no-shows are released "
+                                    "(availability ignores them at once; this frees their counters).")
+    webhook_timeout_s: float = Field(5.0, gt=0, description="Per-delivery timeout for the retailer's webhooks.")
+    webhook_max_attempts: int = Field(8, ge=1, le=50, description="Deliveries tried before an event is marked failed.")
 
     def client_limits(self) -> dict[str, float | int]:
         """The limits a client is told about (the ready message and /api/config)."""
@@ -57,6 +71,16 @@ class Settings(BaseSettings):
     @property
     def sessions_file(self) -> Path:
         return self.data_dir / "sessions.jsonl"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tryon.db').resolve()}"
+
+    @property
+    def admin_key_file(self) -> Path:
+        return self.data_dir / "admin.key"
 
     @property
     def resolved_sample_video(self) -> Path | None:

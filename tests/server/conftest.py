@@ -8,6 +8,8 @@ from pathlib import Path
 import cv2
 import pytest
 
+from tests.server.databases import (create_postgres_database, drop_postgres_database, postgres_unavailable_reason,
+                                    sqlite_url)
 from tests.server.live_server import LiveServer, start_server, stop_server
 from tryon.frames import encode_image
 from tryon.video import VideoReader
@@ -57,3 +59,32 @@ def camera_frames(shared_data: Path) -> list[bytes]:
             if len(frames) == 60:
                 break
     return frames
+
+
+@pytest.fixture(scope="session")
+def postgres_available() -> None:
+    reason = postgres_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres_url(postgres_available: None) -> Iterator[str]:
+    """A new, empty PostgreSQL database (dropped after the test)."""
+    url = create_postgres_database()
+    yield url
+    drop_postgres_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test that takes this runs twice: on a SQLite file and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    reason = postgres_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    url = create_postgres_database()
+    yield url
+    drop_postgres_database(url)

@@ -31,7 +31,8 @@ def test_the_catalog_lists_every_product_with_its_variants_and_model(server):
     products = json.loads(fetch(f"{server.http}/api/products")[2])
     by_id = {p["id"]: p for p in products}
     assert {"round-classic", "sunglasses-shade", "hat-fedora", "earrings-pearl-drop"} <= set(by_id)
-    assert by_id["round-classic"]["variants"] == ["black", "tortoise", "gold"]
+    assert [v["name"] for v in by_id["round-classic"]["variants"]] == ["black", "tortoise", "gold"]
+    assert by_id["round-classic"]["variants"][0]["sku"] == "round-classic-black"
     assert by_id["round-classic"]["model_url"] == "/api/products/round-classic/model.glb"
 
 

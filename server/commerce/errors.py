@@ -1,0 +1,89 @@
+"""One exception per thing a caller can act on; HTTP status codes are mapped in server/errors_http.py."""
+
+from __future__ import annotations
+
+from tryon.errors import TryonError
+
+
+class CommerceError(TryonError):
+    """Base of the commerce domain's errors."""
+
+
+class NotFound(CommerceError):
+    """Base: the thing named does not exist (or is not visible to the caller)."""
+
+
+class UnknownStore(NotFound):
+    pass
+
+
+class UnknownSku(NotFound):
+    pass
+
+
+class ReservationNotFound(NotFound):
+    pass
+
+
+class Conflict(CommerceError):
+    """Base: the request is valid but the current state does not allow it (HTTP 409)."""
+
+
+class InsufficientStock(Conflict):
+    def __init__(self, sku: str, store_id: int, requested: int, available: int) -> None:
+        self.sku, self.store_id, self.requested, self.available = sku, store_id, requested, available
+        super().__init__(f"not enough stock: {requested} x {sku} requested at store {store_id}, "
+                         f"{available} available")
+
+
+class SlotFull(Conflict):
+    def __init__(self, store_id: int, slot_start: str) -> None:
+        self.store_id, self.slot_start = store_id, slot_start
+        super().__init__(f"the fitting slot at {slot_start} in store {store_id} is fully booked; pick another slot")
+
+
+class TransitionNotAllowed(Conflict):
+    def __init__(self, code_hint: str, status: str, action: str) -> None:
+        self.status, self.action = status, action
+        super().__init__(f"reservation {code_hint} is {status}: it cannot be {action}")
+
+
+class HoldExpired(Conflict):
+    """A hold's time ran out before it was confirmed."""
+
+
+class StaleStock(Conflict):
+    """Compare-and-set failed: the stock row changed since the caller read it."""
+
+    def __init__(self, store_id: int, sku: str, expected: int, actual: int) -> None:
+        self.expected, self.actual = expected, actual
+        super().__init__(f"stock of {sku} at store {store_id} is at version {actual}, not {expected}: "
+                         "read it again and retry")
+
+
+class NegativeStock(Conflict):
+    """An adjustment would take on-hand below zero."""
+
+
+class IdempotencyKeyReused(CommerceError):
+    """The same Idempotency-Key was sent with a different request (HTTP 422)."""
+
+
+class InvalidRequest(CommerceError):
+    """A value is out of range or inconsistent (HTTP 422): bad slot, bad hours, bad time zone..."""
+
+
+class PayloadTooLarge(CommerceError):
+    """An upload over its size limit (HTTP 413)."""
+
+
+class CouponError(Conflict):
+    """Base: a coupon cannot be issued or redeemed (already redeemed, expired, wrong product...)."""
+
+
+class NotAuthorised(CommerceError):
+    """No key, or a key that is not valid (HTTP 401)."""
+
+
+class Forbidden(CommerceError):
+    """A valid key that does not cover this store or action (HTTP 403)."""

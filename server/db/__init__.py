@@ -1,0 +1,1 @@
+"""Persistence: tables (models.py), the async engine (database.py), migrations (Alembic)."""
