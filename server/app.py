@@ -22,11 +22,11 @@ from server.api import (analytics, availability, coupons, events, products, rese
 from server.api.code_guard import CodeGuard
 from server.catalog import ProductCatalog
 from server.commerce.runtime import CommerceRuntime
+from server.commerce.tryon_sessions import TryonSessionStore, default_variants
 from server.errors_http import install_error_handlers
 from server.memory import limit_malloc_arenas
 from server.settings import Settings, get_settings
 from server.stream.registry import SessionRegistry
-from server.stream.summaries import SessionSummaryStore
 from server.stream.ws import StreamServices, tryon_session
 
 log = logging.getLogger("tryon.server")
@@ -42,9 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         executor = ThreadPoolExecutor(settings.frame_threads, thread_name_prefix="frames")
         catalog = ProductCatalog()
-        app.state.services = StreamServices(settings, catalog, SessionRegistry(settings.max_sessions),
-                                            SessionSummaryStore(settings.sessions_file), executor)
         app.state.commerce = CommerceRuntime(settings)
+        sessions = TryonSessionStore(app.state.commerce.db, app.state.commerce.clock,
+                                     default_variants(catalog.entries()))
+        app.state.services = StreamServices(settings, catalog, SessionRegistry(settings.max_sessions), sessions,
+                                            executor)
         app.state.code_guard = CodeGuard()
         await app.state.commerce.start(catalog.entries())
         threading.Thread(target=_warm, args=(app.state.services,), daemon=True, name="warm").start()
@@ -98,6 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.mount("/vendor/three", StaticFiles(directory=three), name="three")
     else:
         log.warning("three.js is not installed at %s (run npm ci in web_client): pose mode will not load", three)
+    jsqr = web / "node_modules" / "jsqr"  # the staff page's QR decoder (npm ci in web_client)
+    if jsqr.is_dir():
+        app.mount("/vendor/jsqr", StaticFiles(directory=jsqr), name="jsqr")
     return app
 
 

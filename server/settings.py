@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     max_fps: float = Field(60.0, gt=0, description="Frames per second a session may send; more are dropped and counted.")
     idle_timeout_s: float = Field(30.0, gt=0, description="A session that sends nothing for this long is closed (4408).")
     max_text_bytes: int = Field(16_384, ge=256, description="Largest JSON control message (close 1009).")
-    data_dir: Path = Field(Path("data"), description="Where session summaries (sessions.jsonl) are kept.")
+    data_dir: Path = Field(Path("data"), description="Where the default SQLite database (tryon.db), the generated "
+                          "admin key and caches are kept.")
     assets_dir: Path | None = Field(None, description="Product catalog folder (default: the bundled demo catalog).")
     web_dir: Path = Field(Path(__file__).resolve().parent.parent / "web_client",
                           description="The shopper web page's folder (index.html, src/, node_modules/).")
@@ -61,16 +62,17 @@ class Settings(BaseSettings):
                                     "(availability ignores them at once; this frees their counters).")
     webhook_timeout_s: float = Field(5.0, gt=0, description="Per-delivery timeout for the retailer's webhooks.")
     webhook_max_attempts: int = Field(8, ge=1, le=50, description="Deliveries tried before an event is marked failed.")
+    webhook_retry_base_s: float = Field(2.0, gt=0, le=600, description="Wait before a failed webhook delivery is "
+                                        "tried again; doubles with each attempt, up to 10 minutes, plus up to 20 % jitter.")
+    redis_channel: str = Field("tryon:events", min_length=1, description="Redis pub/sub channel of the live events: "
+                               "the same for every server on one database, another one for each deployment "
+                               "sharing a Redis.")
 
     def client_limits(self) -> dict[str, float | int]:
         """The limits a client is told about (the ready message and /api/config)."""
         return {"max_frame_bytes": self.max_frame_bytes, "max_frame_width": self.max_frame_width,
                 "max_frame_height": self.max_frame_height, "max_fps": self.max_fps,
                 "idle_timeout_s": self.idle_timeout_s, "max_text_bytes": self.max_text_bytes}
-
-    @property
-    def sessions_file(self) -> Path:
-        return self.data_dir / "sessions.jsonl"
 
     @property
     def resolved_database_url(self) -> str:

@@ -151,6 +151,28 @@ def serve(
     run_server(host, port, workers)
 
 
+@app.command("stock-import")
+def stock_import(
+    csv_path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV with store_id,sku,on_hand "
+                                    "[,expected_version][,reference]."),
+    database_url: Optional[str] = typer.Option(None, "--database-url", help="Default: TRYON_DATABASE_URL, else the "
+                                               "service's SQLite file."),
+    actor: str = typer.Option("stock-import", "--actor", help="Who the ledger says made the changes."),
+    strict: bool = typer.Option(False, "--strict", help="Exit with status 1 if any row was rejected."),
+) -> None:
+    """Set many stores' stock from a CSV file: every change goes through the ledger; bad rows are
+    listed and skipped, never stopping the good ones."""
+    from server.stock_import_cli import run_stock_import
+
+    try:
+        report = run_stock_import(csv_path, database_url, actor, out)
+    except TryonError as exc:
+        _fail(str(exc))
+        return
+    if strict and report.rejected_count:
+        raise typer.Exit(1)
+
+
 @app.command()
 def client(
     source: Path = typer.Argument(..., help="Video file to stream (any format FFmpeg reads)."),

@@ -1,4 +1,4 @@
-"""Service routes: health, client configuration, the sample video, session summaries."""
+"""Service routes: health, client configuration, the sample video."""
 
 from __future__ import annotations
 
@@ -42,10 +42,3 @@ async def sample_video(settings: SettingsDep) -> FileResponse:
         raise HTTPException(404, str(exc)) from None
     return FileResponse(path, media_type="video/webm")
 
-
-@router.get("/api/sessions/{session_id}", summary="The summary of an ended try-on session")
-def session_summary(session_id: str, services: ServicesDep) -> dict[str, Any]:
-    summary = services.summaries.get(session_id)
-    if summary is None:
-        raise HTTPException(404, f"no ended session {session_id!r} (a live session has its summary when it ends)")
-    return summary

@@ -87,3 +87,65 @@ class NotAuthorised(CommerceError):
 
 class Forbidden(CommerceError):
     """A valid key that does not cover this store or action (HTTP 403)."""
+
+
+# --- coupons and sessions ---
+
+class TryonSessionNotFound(NotFound):
+    """No try-on session with that id has been recorded (a live one is recorded when it ends)."""
+
+
+class CampaignNotFound(NotFound):
+    pass
+
+
+class CouponNotFound(NotFound):
+    pass
+
+
+class CampaignInactive(CouponError):
+    """The campaign was switched off: it issues and honours no coupons."""
+
+
+class CouponsExhausted(CouponError):
+    """The campaign has issued its max_coupons."""
+
+
+class CouponNotYetValid(CouponError):
+    """Before the campaign's valid_from."""
+
+
+class CouponExpired(CouponError):
+    """At or after the campaign's valid_until."""
+
+
+class CouponNotApplicable(CouponError):
+    """The coupon's campaign does not cover the product being bought."""
+
+
+class CouponAlreadyRedeemed(CouponError):
+    def __init__(self, code: str, store: str, redeemed_at: str) -> None:
+        self.code, self.store, self.redeemed_at = code, store, redeemed_at
+        super().__init__(f"coupon {code} was already redeemed at {store} on {redeemed_at}; a coupon is used once")
+
+
+# --- events ---
+
+class UnknownWebhook(NotFound):
+    pass
+
+
+class UnknownDelivery(NotFound):
+    pass
+
+
+class InvalidWebhookUrl(InvalidRequest):
+    """A webhook URL that is not an absolute http(s) URL."""
+
+
+class InvalidTopic(InvalidRequest):
+    """A topic pattern that is not `family.name`, `family.*` or `*`."""
+
+
+class DeliveryNotFailed(Conflict):
+    """Only a failed delivery can be retried: a pending one is still being tried, a delivered one arrived."""

@@ -26,7 +26,7 @@ from server.commerce.errors import (HoldExpired, InsufficientStock, InvalidReque
                                     TransitionNotAllowed)
 from server.commerce.ledger import Reason
 from server.commerce.outbox import emit, emit_many
-from server.commerce.slots import check_slot, local_date, slot_end
+from server.commerce.slots import check_slot, slot_end
 from server.commerce.statuses import ALLOWED_FROM, LAPSING, TARGET, Action, Status, lapsed_status
 from server.commerce.stock import allocate, deallocate, require_sku, stock_changed_payload, stock_level
 from server.commerce.stores import get_store, rules_of
@@ -141,10 +141,23 @@ async def get_reservation(conn: AsyncConnection, code: str, now: datetime,
     return await _describe_full(conn, row, now)
 
 
+_PRODUCT_OF: dict[str, tuple[str, str]] = {}  # a SKU names one product variant for ever: safe to keep
+
+
+async def product_of(conn: AsyncConnection, sku: str) -> tuple[str, str] | None:
+    """(product id, variant) of a SKU."""
+    found = _PRODUCT_OF.get(sku)
+    if found is None:
+        row = (await conn.execute(select(SKUS.c.product_id, SKUS.c.variant).where(SKUS.c.sku == sku))).first()
+        if row is None:
+            return None
+        found = _PRODUCT_OF[sku] = (row.product_id, row.variant)
+    return found
+
+
 async def _describe_full(conn: AsyncConnection, row: RowMapping, now: datetime) -> dict[str, Any]:
     store = await get_store(conn, row["store_id"])
-    sku = (await conn.execute(select(SKUS.c.product_id, SKUS.c.variant).where(SKUS.c.sku == row["sku"]))).first()
-    out = describe(row, now, store["slot_minutes"], (sku.product_id, sku.variant) if sku else None)
+    out = describe(row, now, store["slot_minutes"], await product_of(conn, row["sku"]))
     out["store"] = {"id": store["id"], "name": store["name"], "address": store["address"],
                     "timezone": store["timezone"]}
     return out
@@ -193,10 +206,8 @@ async def create_reservation(db: Database, request: ReservationRequest, key: str
     returns the first result; a shortage raises InsufficientStock or SlotFull."""
     request = request.validated()
     req_hash = idempotency.request_hash(request.fingerprint())
-    async with db.read() as conn:  # a replay is answered without touching stock
-        replay = await idempotency.find(conn, SCOPE_CREATE, key, req_hash)
-    if replay is not None:
-        return replay.status_code, replay.response
+    # No look-up of the key first: replays are rare, and the write below finds them anyway (its
+    # idempotency insert conflicts, the attempt rolls back and the stored result is returned).
     for attempt in (1, 2):
         now = clock()
         try:
@@ -251,8 +262,7 @@ async def _create(conn: AsyncConnection, request: ReservationRequest, key: str, 
               "expires_at": now + timedelta(seconds=store["hold_seconds"]), "confirmed_at": None,
               "checked_in_at": None, "closed_at": None, "closed_by": ""}
     await conn.execute(insert(RESERVATIONS), values)
-    sku = (await conn.execute(select(SKUS.c.product_id, SKUS.c.variant).where(SKUS.c.sku == request.sku))).one()
-    result = describe(values, now, store["slot_minutes"], (sku.product_id, sku.variant))
+    result = describe(values, now, store["slot_minutes"], await product_of(conn, request.sku))
     result["store"] = {"id": store["id"], "name": store["name"], "address": store["address"],
                        "timezone": store["timezone"]}
     await emit_many(conn, [("reservation.created", _event(values)),
@@ -294,11 +304,15 @@ async def transition(db: Database, code: str, action: Action, clock: Callable[[]
         status = effective_status(row, now)
         if status is TARGET[action]:
             return await _describe_full(conn, row, now)
-    if status != Status(row["status"]):  # it lapsed: record that, then say so
+    lapsed_unrecorded = status != Status(row["status"])
+    if lapsed_unrecorded:  # record the lapse first
         await release_lapsed(db, now, code=canonical)
-        if action in (Action.CONFIRM, Action.CHECK_IN):
-            raise HoldExpired(f"reservation {canonical} {status.replace('_', '-')} at {_iso(row['expires_at'])}: "
-                              "its stock is free again; reserve again if it is still available")
+    timed_out = lapsed_unrecorded or status is Status.EXPIRED or (status is Status.NO_SHOW
+                                                                   and row["closed_by"] == "system")
+    if timed_out and action in (Action.CONFIRM, Action.CHECK_IN):
+        when = _iso(row["closed_at"] or row["expires_at"])
+        raise HoldExpired(f"reservation {canonical} {status.replace('_', '-')} at {when}: "
+                          "its stock is free again; reserve again if it is still available")
     raise TransitionNotAllowed(canonical, status.replace("_", " "), action.value)
 
 

@@ -21,6 +21,7 @@ from server.settings import Settings
 
 log = logging.getLogger("tryon.commerce")
 IDEMPOTENCY_RETENTION = timedelta(hours=24)  # replays are honoured for a day, as Stripe does
+STOP_WAIT_S = 10.0
 
 
 class CommerceRuntime:
@@ -31,6 +32,7 @@ class CommerceRuntime:
         self.admin_key, self.admin_key_file = resolve_admin_key(settings)
         self.events = EventRuntime(settings, self.db)
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
 
     async def start(self, catalog: list[CatalogEntry], sweeper: bool = True) -> None:
         await migrate(self.db)
@@ -45,10 +47,15 @@ class CommerceRuntime:
         await self.events.start()
 
     async def stop(self) -> None:
+        """Let a sweep in progress finish (cancelling it mid-transaction could leave SQLite's write
+        lock held), stop the event loops, close the pool."""
+        self._stopping.set()
         await self.events.stop()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=STOP_WAIT_S)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.db.dispose()
 
     async def sweep_once(self) -> int:
@@ -59,7 +66,11 @@ class CommerceRuntime:
 
     async def _sweep_forever(self) -> None:
         while True:
-            await asyncio.sleep(self.settings.sweep_interval_s)
+            try:
+                await asyncio.wait_for(self._stopping.wait(), self.settings.sweep_interval_s)
+                return
+            except TimeoutError:
+                pass
             try:
                 released = await self.sweep_once()
                 if released:

@@ -225,12 +225,13 @@ class Coupon(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
-    tryon_session_id: Mapped[str] = mapped_column(String(64))
-    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    tryon_session_id: Mapped[str] = mapped_column(ForeignKey("tryon_sessions.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     redeemed_store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"), nullable=True)
     redeemed_by: Mapped[str] = mapped_column(String(200), default="")
     reservation_id: Mapped[int | None] = mapped_column(ForeignKey("reservations.id"), nullable=True)
+    redeemed_sku: Mapped[str | None] = mapped_column(ForeignKey("skus.sku"), nullable=True)  # the item bought
     __table_args__ = (
         UniqueConstraint("campaign_id", "tryon_session_id", name="uq_coupons_campaign_session"),
         Index("ix_coupons_redeemed", "redeemed_at"),
@@ -257,6 +258,7 @@ class TryonSessionItem(Base):
     product_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     variant: Mapped[str] = mapped_column(String(64), primary_key=True)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_tryon_session_items_variant", "product_id", "variant"),)
 
 
 # --- events for the retailer's systems ---

@@ -16,9 +16,11 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from server.catalog import ProductCatalog
+from server.commerce.tryon_sessions import TryonSessionStore
 from server.memory import trim_heap
 from server.settings import Settings
 from server.stream.frame_processor import FrameLimits, FrameProcessor, ProcessedFrame
@@ -37,14 +39,14 @@ from server.stream.protocol import (
 from server.stream.rate_limit import TokenBucket
 from server.stream.registry import ServerFull, SessionRegistry
 from server.stream.session import StreamSession
-from server.stream.summaries import SessionSummaryStore
-from tryon.errors import UnknownProduct, UnknownVariant, UnsupportedModel
+from tryon.errors import TryonError, UnknownProduct, UnknownVariant, UnsupportedModel
 from tryon.products.model import Product
 
 log = logging.getLogger("tryon.server.stream")
 
 RATE_WARNING_INTERVAL_S = 1.0
 QUERY_CONFIG_FIELDS = ("product", "variant", "mode", "mirror", "format")
+SUMMARY_WRITE_TIMEOUT_S = 10.0  # a database that slow is down: the session ends without its record
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class StreamServices:
     settings: Settings
     catalog: ProductCatalog
     registry: SessionRegistry
-    summaries: SessionSummaryStore
+    summaries: TryonSessionStore
     executor: Executor
 
 
@@ -113,7 +115,7 @@ async def tryon_session(websocket: WebSocket, services: StreamServices) -> None:
     finally:
         services.registry.remove(session)
         if not runner.summary_kept:
-            runner.keep_summary(session.summary(runner.close_code, runner.close_reason))
+            await runner.keep_summary(session.summary(runner.close_code, runner.close_reason))
 
 
 class _SessionRunner:
@@ -161,11 +163,13 @@ class _SessionRunner:
         self.processor.close()
         trim_heap()  # the graph's memory goes back to the system, not to a thread's arena
 
-    def keep_summary(self, summary: dict[str, Any]) -> None:
+    async def keep_summary(self, summary: dict[str, Any]) -> None:
+        """Record the session in the database. A failure is logged and the session goes on: the
+        shopper's try-on never depends on the funnel's bookkeeping."""
         self.summary_kept = True
         try:
-            self.services.summaries.append(summary)
-        except OSError:
+            await asyncio.wait_for(self.services.summaries.append(summary), SUMMARY_WRITE_TIMEOUT_S)
+        except (SQLAlchemyError, OSError, TimeoutError, TryonError):
             log.exception("could not keep the summary of session %s", self.session.session_id)
 
     def _ready(self) -> dict[str, Any]:
@@ -235,7 +239,7 @@ class _SessionRunner:
             self.slot.close()
             await asyncio.sleep(0)
             summary = self.session.summary(CloseCode.NORMAL, "end")
-            self.keep_summary(summary)  # kept before the client hears of it, so it can fetch it at once
+            await self.keep_summary(summary)  # kept before the client hears of it, so it can fetch it at once
             await self.conn.send_json({"type": "summary", **summary})
             await self._close(CloseCode.NORMAL, "end")
             return True

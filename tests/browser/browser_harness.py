@@ -21,6 +21,8 @@ FAKE_CAMERA_FPS = 25
 FAKE_CAMERA_LOOP_S = (2 * FAKE_CAMERA_SOURCE_FRAMES - 2) / FAKE_CAMERA_FPS
 FAKE_CAMERA_SIZE = (640, 360)
 THREE_JS = REPO_ROOT / "web_client" / "node_modules" / "three" / "build" / "three.module.js"
+# The shared server's admin key (TRYON_ADMIN_KEY), so the staff and analytics tests can set up data.
+ADMIN_KEY = "browser-tests-admin-key-0123456789"
 
 CHROMIUM_BASE_ARGS = [
     "--no-sandbox",
@@ -52,6 +54,7 @@ def missing_test_data() -> str | None:
 class RunningServer:
     base_url: str
     log_path: Path
+    admin_key: str | None = None
 
     @property
     def netloc(self) -> str:

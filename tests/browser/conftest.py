@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from browser_harness import (
-    ARTIFACTS, CHROMIUM, CHROMIUM_BASE_ARGS, FAKE_CAMERA_FPS, FAKE_CAMERA_SIZE, FAKE_CAMERA_SOURCE,
+    ADMIN_KEY, ARTIFACTS, CHROMIUM, CHROMIUM_BASE_ARGS, FAKE_CAMERA_FPS, FAKE_CAMERA_SIZE, FAKE_CAMERA_SOURCE,
     FAKE_CAMERA_SOURCE_FRAMES, THREE_JS, RunningServer,
 )
 
@@ -51,12 +51,13 @@ def fake_camera_y4m(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tryon_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """The real service on a free port, with its own empty data dir."""
+    """The real service on a free port, with its own empty data dir (so the demo stores and their
+    stock are made afresh) and a known admin key."""
     # Not a skip: a checkout set up without it would silently lose the pose-mode tests.
     assert THREE_JS.is_file(), f"three.js is missing at {THREE_JS}: run `npm ci` in web_client"
-    live = start_server(tmp_path_factory.mktemp("server_data"))
+    live = start_server(tmp_path_factory.mktemp("server_data"), admin_key=ADMIN_KEY)
     try:
-        yield RunningServer(live.http, live.log_path)
+        yield RunningServer(live.http, live.log_path, ADMIN_KEY)
     finally:
         stop_server(live)
 

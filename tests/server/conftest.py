@@ -8,8 +8,8 @@ from pathlib import Path
 import cv2
 import pytest
 
-from tests.server.databases import (create_postgres_database, drop_postgres_database, postgres_unavailable_reason,
-                                    sqlite_url)
+from tests.server.databases import (create_postgres_database, drop_postgres_database, fresh_database,
+                                    postgres_unavailable_reason)
 from tests.server.live_server import LiveServer, start_server, stop_server
 from tryon.frames import encode_image
 from tryon.video import VideoReader
@@ -79,12 +79,5 @@ def postgres_url(postgres_available: None) -> Iterator[str]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Each test that takes this runs twice: on a SQLite file and on a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
-        return
-    reason = postgres_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    url = create_postgres_database()
-    yield url
-    drop_postgres_database(url)
+    with fresh_database(request.param, tmp_path) as url:
+        yield url

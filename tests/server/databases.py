@@ -10,6 +10,8 @@ import asyncio
 import functools
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ADMIN_URL = os.environ.get("TRYON_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -50,3 +52,22 @@ def drop_postgres_database(url: str) -> None:
 
 def sqlite_url(folder: Path) -> str:
     return f"sqlite:///{(folder / 'tryon.db').resolve()}"
+
+
+@contextmanager
+def fresh_database(backend: str, folder: Path) -> Iterator[str]:
+    """The URL of a new empty database: a SQLite file in `folder`, or a PostgreSQL database that
+    is dropped afterwards. Skips the test, saying why, when PostgreSQL is not answering."""
+    if backend == "sqlite":
+        yield sqlite_url(folder)
+        return
+    import pytest
+
+    reason = postgres_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    url = create_postgres_database()
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,3 +84,18 @@ def stop_server(server: LiveServer) -> None:
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
+
+
+@contextmanager
+def commerce_server(backend: str, tmp: Path, workers: int = 1, **settings: object) -> Iterator[LiveServer]:
+    """The service on a fresh `backend` database ('sqlite' or 'postgresql'), with the tests' admin
+    key and no demo stores."""
+    from tests.server.databases import ADMIN_KEY, fresh_database
+
+    with fresh_database(backend, tmp) as url:
+        live = start_server(tmp, workers=workers, database_url=url, admin_key=ADMIN_KEY, demo_stores=False,
+                            **settings)
+        try:
+            yield live
+        finally:
+            stop_server(live)

@@ -4,6 +4,7 @@ import { fetchConfig, fetchProducts, hasSampleVideo, modelUrl, webSocketUrl } fr
 import { startCamera, startSampleVideo } from "./camera.js";
 import { CompositeView } from "./composite_view.js";
 import { FrameEncoder } from "./frame_encoder.js";
+import { ReservePanel } from "./reserve_panel.js";
 import { downloadBlob, snapshotFilename, snapshotOfComposite, snapshotOfPoseView } from "./snapshot.js";
 import { TryonStream } from "./stream.js";
 import { createTryonState, recordError } from "./tryon_state.js";
@@ -37,6 +38,13 @@ async function init() {
   config = serverConfig;
   page.fillProducts(products);
   selectFromQuery(new URLSearchParams(location.search));
+  const reservePanel = new ReservePanel({
+    currentItem: () => page.wornItem(),
+    sessionId: () => state.sessionId,
+    onChange: (reservation) => { state.reservation = { code: reservation.code, status: reservation.status }; },
+  });
+  page.reserveButton.addEventListener("click", () => reservePanel.open());
+  page.updateReserveButton();
   if (!hasSampleVideo(config)) {
     page.sampleVideoButton.disabled = true;
     page.sampleVideoButton.title = "This server has no sample video configured";
@@ -169,6 +177,7 @@ function updateReadout() {
 
 function onProductPicked() {
   page.showVariantsOfSelection();
+  page.updateReserveButton();
   const selection = page.selection();
   Object.assign(state, selection);
   page.clearMessage();
@@ -177,6 +186,7 @@ function onProductPicked() {
 }
 
 function onVariantPicked() {
+  page.updateReserveButton();
   const selection = page.selection();
   Object.assign(state, selection);
   stream?.configure(selection);

@@ -28,6 +28,7 @@ export function createTryonState() {
     modelsLoaded: [],
     webglError: null,
     snapshotsSaved: 0,
+    reservation: null, // {code, status} of the reserve panel's latest hold or confirmation
     fps: 0,
     latencyMs: null,
   };

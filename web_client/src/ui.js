@@ -20,6 +20,7 @@ export class ShopperPage {
     this.modeInputs = [...document.querySelectorAll('input[name="mode"]')];
     this.mirrorInput = byId("mirror");
     this.snapshotButton = byId("snapshot");
+    this.reserveButton = byId("reserve-open");
     this.readout = {
       fps: byId("readout-fps"),
       latency: byId("readout-latency"),
@@ -62,6 +63,23 @@ export class ShopperPage {
       this.variantSelect.append(new Option(name, name, false, name === product.default_variant));
     }
     this.variantSelect.disabled = variants.length === 0;
+  }
+
+  /** What is being worn, for the reserve panel: names, and the variant's SKU when the catalog has one. */
+  wornItem() {
+    const { product, variant } = this.selection();
+    const entry = this.productById(product);
+    if (!entry || !variant) return null;
+    const found = (entry.variants ?? []).find((item) => typeof item === "object" && item.name === variant);
+    return { productId: product, productName: entry.name ?? product, variant, sku: found?.sku ?? null, catalogEntry: entry };
+  }
+
+  /** "Reserve for fitting" needs a variant with a SKU: that is what stores stock. */
+  updateReserveButton() {
+    const item = this.wornItem();
+    this.reserveButton.disabled = !item?.sku;
+    this.reserveButton.title = item?.sku ? `Reserve ${item.productName} in ${item.variant} at a store near you`
+      : "Pick a product first";
   }
 
   // --- mode and view ---------------------------------------------------------------------------

@@ -74,3 +74,11 @@ def test_openapi_documents_the_routes(server):
 def test_an_unknown_session_summary_is_404(server):
     status, _, body = fetch(f"{server.http}/api/sessions/0123")
     assert status == 404 and "no ended session" in json.loads(body)["detail"]
+
+
+def test_the_zero_set_up_service_has_demo_stores_with_stock_and_slots_nearby(server):
+    found = json.loads(fetch(f"{server.http}/api/availability?sku=round-classic-gold&lat=48.8566&lon=2.3522&radius_km=15")[2])
+    assert len(found["stores"]) >= 3 and all(s["available"] > 0 and s["next_slots"] for s in found["stores"])
+    distances = [s["distance_km"] for s in found["stores"]]
+    assert distances == sorted(distances)
+    assert (server.data_dir / "admin.key").is_file()  # made at first start, shared by every worker

@@ -1,16 +1,13 @@
-"""Latest-frame slot, rate limit, session counters and the summary store, without sockets."""
+"""Latest-frame slot, rate limit and session counters, without sockets."""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import multiprocessing
 
 from server.stream.latest_frame import LatestFrameSlot, PendingFrame
 from server.stream.protocol import FrameMessage
 from server.stream.rate_limit import TokenBucket
 from server.stream.session import StreamSession
-from server.stream.summaries import SessionSummaryStore
 
 
 def pending(i: int) -> PendingFrame:
@@ -62,26 +59,6 @@ def test_session_counters_add_up_and_reset_the_since_last_count():
     summary = session.summary(1000, "end")
     assert summary["mean_latency_ms"] == 15.0 and summary["frames_processed"] == 2
     assert summary["tried"] == [{"product": "p", "variant": "v", "frames": 1}, {"product": "p", "variant": None, "frames": 1}]
-
-
-def _append_many(path: str, worker: int) -> None:
-    store = SessionSummaryStore(__import__("pathlib").Path(path))
-    for i in range(200):
-        store.append({"session_id": f"w{worker}-{i}", "pad": "x" * 5000})
-
-
-def test_summaries_from_several_processes_never_interleave(tmp_path):
-    path = tmp_path / "sessions.jsonl"
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_append_many, args=(str(path), w)) for w in range(3)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(60)
-    lines = path.read_text().splitlines()
-    assert len(lines) == 600 and all(json.loads(line)["pad"] == "x" * 5000 for line in lines)
-    assert SessionSummaryStore(path).get("w2-199")["session_id"] == "w2-199"
-    assert SessionSummaryStore(path).get("nobody") is None
 
 
 def test_a_frame_thread_takes_the_newest_frame_when_it_starts():

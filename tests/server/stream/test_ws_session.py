@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import struct
 import urllib.request
 
@@ -193,8 +194,8 @@ def test_end_returns_the_summary_which_is_kept_without_any_frame(server, camera_
         ("round-classic", "gold", 5), ("hat-fedora", None, 3)}
     kept = get_json(f"{server.http}/api/sessions/{session_id}")
     assert kept["session_id"] == session_id and kept["close_code"] == 1000 and kept["mean_latency_ms"] > 0
-    stored = [p for p in server.data_dir.rglob("*") if p.is_file() and "cache" not in p.parts]
-    assert [p.name for p in stored] == ["sessions.jsonl"]
+    stored = {p.name for p in server.data_dir.rglob("*") if p.is_file() and "cache" not in p.parts}
+    assert stored <= {"tryon.db", "tryon.db-wal", "tryon.db-shm", "admin.key"}  # the summary is in the database
     assert all(p.suffix not in (".jpg", ".png", ".webp", ".mp4") for p in server.data_dir.rglob("*"))
 
 
@@ -432,7 +433,8 @@ def test_stopping_the_server_closes_sessions_with_1012_and_keeps_their_summaries
     finally:
         stop_server(live)
     assert code == 1012
-    kept = [json.loads(line) for line in (live.data_dir / "sessions.jsonl").read_text().splitlines()]
+    with sqlite3.connect(live.data_dir / "tryon.db") as db:
+        kept = [json.loads(summary) for (summary,) in db.execute("select summary from tryon_sessions")]
     assert [(k["session_id"], k["close_reason"], k["frames_processed"]) for k in kept] == [
         (session_id, "server shutting down", 1)]
 
