@@ -196,10 +196,8 @@ async def oversell_check(url: str, store_ids: list[int]) -> dict:
     """Every hot stock row: allocated <= on_hand, counters == ledger sums == live reservations."""
     from sqlalchemy import func, select
 
-    from server.commerce.ledger import LEDGER
-    from server.commerce.reservations import RESERVATIONS
-    from server.commerce.stock import STOCK
     from server.db.database import Database
+    from server.db.tables import LEDGER, RESERVATIONS, STOCK
 
     db = Database(url, pool_size=1)
     problems, reserved, rows_total = [], 0, 0

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from server.api.auth import AdminDep, CommerceDep, PrincipalDep
-from server.api.idempotent import idempotent_create
+from server.api.idempotent import IdempotencyKey, idempotent_create
 from server.commerce.campaigns import CampaignInput, create_campaign, describe_campaign, get_campaign, \
     list_campaigns, set_campaign_active
 from server.commerce.coupons import Redemption, get_coupon, issue_coupon, redeem_coupon
@@ -63,7 +63,7 @@ async def _by_code(request: Request, work: Callable[[], Awaitable[T]]) -> T:
 
 @router.post("/api/campaigns", status_code=201, summary="Create a coupon campaign (admin; Idempotency-Key optional)")
 async def new_campaign(body: CampaignCreate, commerce: CommerceDep, principal: AdminDep,
-                       idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> Any:
+                       idempotency_key: IdempotencyKey = None) -> Any:
     now = commerce.clock()
     campaign = CampaignInput(body.name, body.valid_from, body.valid_until, body.percent_off, body.amount_off_cents,
                              body.currency, tuple(body.product_ids), body.max_coupons, body.active).validated()

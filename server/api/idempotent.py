@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Header
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.commerce import idempotency
 from server.db.database import Database
+
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key",
+                                             description="Any unique string (a UUID); replays return the first result")]
 
 
 class _Taken(Exception):

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import segno
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from server.api.auth import CommerceDep, PrincipalDep
+from server.api.idempotent import IdempotencyKey
 from server.commerce.errors import InvalidRequest, ReservationNotFound
 from server.commerce.idempotency import check_key
 from server.commerce.reservations import ReservationRequest, create_reservation, get_reservation, \
@@ -63,7 +64,7 @@ async def _by_code(request: Request, work):
              summary="Hold stock (and a fitting slot place) for a shopper; Idempotency-Key required",
              responses={409: {"description": "Not enough stock, or the slot is full"}})
 async def reserve(body: ReservationCreate, commerce: CommerceDep,
-                  idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> Any:
+                  idempotency_key: IdempotencyKey = None) -> Any:
     key = check_key(idempotency_key, required=True)
     assert key is not None
     contact = body.contact.model_dump(exclude_none=True) if body.contact else None

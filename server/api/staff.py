@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from server.api.auth import AdminDep, CommerceDep, PrincipalDep
-from server.api.idempotent import idempotent_create
+from server.api.idempotent import IdempotencyKey, idempotent_create
 from server.commerce.errors import NotFound
 from server.commerce.staff import create_staff_key, list_staff_keys, revoke_staff_key
 from server.commerce.stores import list_stores
@@ -23,7 +23,7 @@ class StaffKeyCreate(BaseModel):
 
 @router.post("/api/staff-keys", status_code=201, summary="Create a staff key for some stores (admin); shown once")
 async def create(body: StaffKeyCreate, commerce: CommerceDep, principal: AdminDep,
-                 idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> Any:
+                 idempotency_key: IdempotencyKey = None) -> Any:
     now = commerce.clock()
     return await idempotent_create(commerce.db, "staff_key.create", idempotency_key, body.model_dump(), now,
                                    lambda conn: create_staff_key(conn, body.name, body.store_ids, now))

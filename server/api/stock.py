@@ -3,19 +3,20 @@ adjust (idempotent), the ledger, and the bulk CSV import."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from server.api.auth import AdminDep, CommerceDep, PrincipalDep
-from server.api.idempotent import idempotent_create
+from server.api.idempotent import IdempotencyKey, idempotent_create
 from server.commerce.errors import InvalidRequest, PayloadTooLarge
-from server.commerce.ledger import LEDGER, Reason
+from server.commerce.ledger import Reason
 from server.commerce.stock import MAX_ON_HAND, adjust_on_hand, set_on_hand, stock_level, stock_levels
 from server.commerce.stock_import import MAX_IMPORT_BYTES, import_stock_csv
 from server.commerce.stores import get_store
+from server.db.tables import LEDGER
 
 router = APIRouter(tags=["stock"])
 
@@ -44,9 +45,6 @@ class StockAdjust(BaseModel):
     delta: int = Field(description="Units in (positive) or out (negative)")
     reason: str = Field("adjust", description=f"One of {', '.join(sorted(ADJUST_REASONS))}")
     reference: str = Field("", max_length=200)
-
-
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description="Replays return the first result")]
 
 
 @router.get("/api/stores/{store_id}/stock", summary="A store's stock, every SKU (staff of the store)")

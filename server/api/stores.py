@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from server.api.auth import AdminDep, CommerceDep
-from server.api.idempotent import idempotent_create
+from server.api.idempotent import IdempotencyKey, idempotent_create
 from server.commerce.availability import store_slots
 from server.commerce.slots import DEFAULT_HOURS
 from server.commerce.stores import StoreInput, create_store, describe_store, get_store, list_stores, update_store
@@ -47,9 +47,6 @@ class StoreUpdate(BaseModel):
     hold_seconds: int | None = Field(None, ge=1, le=86400)
     pickup_hours: int | None = Field(None, ge=1, le=720)
     booking_days: int | None = Field(None, ge=1, le=90)
-
-
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description="Replays return the first result")]
 
 
 @router.post("", status_code=201, summary="Create a store (admin)")

@@ -4,15 +4,15 @@ that renders on its own (the top of the funnel either way)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.api.auth import CommerceDep
 from server.api.deps import CatalogDep
-from server.api.idempotent import idempotent_create
+from server.api.idempotent import IdempotencyKey, idempotent_create
 from server.commerce.tryon_sessions import (default_variants, get_session_record, get_summary, record_from_api,
                                             record_session, require_known_variants)
 
@@ -43,7 +43,7 @@ async def session_summary(session_id: str, commerce: CommerceDep) -> dict[str, A
 @router.post("/api/tryon-sessions", status_code=201,
              summary="Record a try-on session rendered elsewhere (repeats merge; Idempotency-Key optional)")
 async def record(body: TryonSessionCreate, commerce: CommerceDep, catalog: CatalogDep,
-                 idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> Any:
+                 idempotency_key: IdempotencyKey = None) -> Any:
     now = commerce.clock()
     session = record_from_api(body.id, body.started_at, body.ended_at, body.store_id,
                               [(i.product_id, i.variant) for i in body.items], default_variants(catalog.entries()), now)

@@ -31,14 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.commerce.errors import InvalidRequest
 from server.commerce.statuses import Status
-from server.db.models import Coupon, Reservation, Sku, Store, TryonSession, TryonSessionItem
+from server.db.tables import COUPONS, ITEMS, RESERVATIONS, SESSIONS, SKUS, STORES
 
-SESSIONS = TryonSession.__table__
-ITEMS = TryonSessionItem.__table__
-RESERVATIONS = Reservation.__table__
-SKUS = Sku.__table__
-COUPONS = Coupon.__table__
-STORES = Store.__table__
 MAX_DAYS = 366
 ONLINE = "Online (no store)"  # the store row of sessions and coupons that no store took part in
 COUNTS = ("sessions", "tried", "reservations", "confirmed", "checked_in", "fulfilled", "coupons_issued",

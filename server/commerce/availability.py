@@ -21,13 +21,10 @@ from server.commerce.errors import InvalidRequest
 from server.commerce.geo import bounding_box, haversine_km
 from server.commerce.slots import SlotRules, free_slots, open_now, upcoming_slots
 from server.commerce.stores import rules_of
+from server.commerce.timestamps import iso_z
 from server.commerce.statuses import LAPSING
-from server.db.models import FittingSlot, Reservation, Stock, Store
+from server.db.tables import RESERVATIONS, SLOTS, STOCK, STORES
 
-STORES = Store.__table__
-STOCK = Stock.__table__
-SLOTS = FittingSlot.__table__
-RESERVATIONS = Reservation.__table__
 MAX_RADIUS_KM = 500.0
 MAX_SKUS = 20
 
@@ -107,7 +104,7 @@ async def nearby_availability(conn: AsyncConnection, query: NearbyQuery, now: da
             "available": per_sku[skus[0]] if len(skus) == 1 else min(per_sku.values()),
             "stock": [{"sku": s, "available": per_sku[s]} for s in skus], "has_all": has_all,
             "timezone": r.timezone, "opening_hours": r.opening_hours, "open_now": open_now(rules, now),
-            "next_slots": [{"start": s.isoformat().replace("+00:00", "Z"), "places_left": left}
+            "next_slots": [{"start": iso_z(s), "places_left": left}
                            for s, left in free_slots(rules, now, bookings, q.slots, capacities)],
         })
     return out
@@ -144,7 +141,6 @@ async def store_slots(conn: AsyncConnection, store: Any, now: datetime, days: in
     out = []
     for start in upcoming_slots(rules, now, until=now + timedelta(days=days)):
         capacity = capacities.get(start, rules.capacity)
-        out.append({"start": start.isoformat().replace("+00:00", "Z"),
-                    "end": (start + timedelta(minutes=rules.slot_minutes)).isoformat().replace("+00:00", "Z"),
+        out.append({"start": iso_z(start), "end": iso_z(start + timedelta(minutes=rules.slot_minutes)),
                     "capacity": capacity, "places_left": max(0, capacity - bookings.get(start, 0))})
     return out

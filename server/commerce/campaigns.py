@@ -17,10 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.commerce.errors import (CampaignInactive, CampaignNotFound, CouponError, CouponExpired, CouponNotYetValid,
                                     InvalidRequest)
 from server.commerce.timestamps import iso_z
-from server.db.models import Campaign, ProductRow
+from server.db.tables import CAMPAIGNS, PRODUCTS
 
-CAMPAIGNS = Campaign.__table__
-PRODUCTS = ProductRow.__table__
 MAX_AMOUNT_OFF_CENTS = 10_000_000
 MAX_COUPONS = 10_000_000
 _CURRENCY = re.compile(r"^[A-Z]{3}$")

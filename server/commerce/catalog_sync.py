@@ -13,11 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.db.models import ProductRow, Sku
 from server.db.upsert import upsert
-
-PRODUCTS = ProductRow.__table__
-SKUS = Sku.__table__
+from server.db.tables import PRODUCTS, SKUS
 
 
 @dataclass(frozen=True)

@@ -33,13 +33,9 @@ from server.commerce.stores import get_store
 from server.commerce.timestamps import iso_z
 from server.commerce.tryon_sessions import session_exists
 from server.db.database import Database
-from server.db.models import Coupon, Reservation, Sku, Store
 from server.db.upsert import insert_ignore
+from server.db.tables import COUPONS, RESERVATIONS, SKUS, STORES
 
-COUPONS = Coupon.__table__
-RESERVATIONS = Reservation.__table__
-SKUS = Sku.__table__
-STORES = Store.__table__
 # A reservation that ended without a sale cannot carry a coupon.
 UNUSABLE_RESERVATIONS = frozenset({Status.CANCELLED, Status.EXPIRED, Status.NO_SHOW})
 

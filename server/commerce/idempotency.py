@@ -18,10 +18,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.commerce.errors import IdempotencyKeyReused, InvalidRequest
-from server.db.models import IdempotencyRecord
 from server.db.upsert import insert_ignore
+from server.db.tables import IDEMPOTENCY
 
-IDEMPOTENCY = IdempotencyRecord.__table__
 MAX_KEY_CHARS = 200
 
 

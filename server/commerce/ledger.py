@@ -8,9 +8,7 @@ from enum import StrEnum
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.db.models import StockLedgerEntry
-
-LEDGER = StockLedgerEntry.__table__
+from server.db.tables import LEDGER
 
 
 class Reason(StrEnum):

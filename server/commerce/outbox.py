@@ -9,9 +9,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.db.models import OutboxEvent
-
-OUTBOX = OutboxEvent.__table__
+from server.db.tables import OUTBOX
 
 
 async def emit(conn: AsyncConnection, topic: str, payload: dict[str, Any], now: datetime) -> None:

@@ -27,16 +27,14 @@ from server.commerce.errors import (HoldExpired, InsufficientStock, InvalidReque
 from server.commerce.ledger import Reason
 from server.commerce.outbox import emit, emit_many
 from server.commerce.slots import check_slot, slot_end
+from server.commerce.timestamps import iso_z
 from server.commerce.statuses import ALLOWED_FROM, LAPSING, TARGET, Action, Status, lapsed_status
 from server.commerce.stock import allocate, deallocate, require_sku, stock_changed_payload, stock_level
 from server.commerce.stores import get_store, rules_of
 from server.db.database import Database
-from server.db.models import FittingSlot, Reservation, Sku
 from server.db.upsert import insert_ignore
+from server.db.tables import RESERVATIONS, SKUS, SLOTS
 
-RESERVATIONS = Reservation.__table__
-SLOTS = FittingSlot.__table__
-SKUS = Sku.__table__
 SCOPE_CREATE = "reservation.create"
 MAX_QUANTITY = 20  # a fitting, not a wholesale order
 NO_SHOW_GRACE = timedelta(minutes=30)  # after the slot ends, before a confirmed reservation lapses
@@ -105,21 +103,17 @@ def describe(row: RowMapping | dict[str, Any], now: datetime, slot_minutes: int 
     slot = row["slot_start"]
     out = {
         "code": code, "status": str(effective_status(row, now)), "sku": row["sku"], "store_id": row["store_id"],
-        "quantity": row["quantity"], "slot_start": _iso(slot),
-        "slot_end": _iso(slot + timedelta(minutes=slot_minutes)) if slot and slot_minutes else None,
-        "expires_at": _iso(row["expires_at"]), "created_at": _iso(row["created_at"]),
-        "confirmed_at": _iso(row["confirmed_at"]), "checked_in_at": _iso(row["checked_in_at"]),
-        "closed_at": _iso(row["closed_at"]), "contact": row["contact"], "tryon_session_id": row["tryon_session_id"],
+        "quantity": row["quantity"], "slot_start": iso_z(slot),
+        "slot_end": iso_z(slot + timedelta(minutes=slot_minutes)) if slot and slot_minutes else None,
+        "expires_at": iso_z(row["expires_at"]), "created_at": iso_z(row["created_at"]),
+        "confirmed_at": iso_z(row["confirmed_at"]), "checked_in_at": iso_z(row["checked_in_at"]),
+        "closed_at": iso_z(row["closed_at"]), "contact": row["contact"], "tryon_session_id": row["tryon_session_id"],
         "links": {"self": f"/api/reservations/{code}", "page": f"/r/{code}",
                   "qr_png": f"/api/reservations/{code}/qr.png", "qr_svg": f"/api/reservations/{code}/qr.svg"},
     }
     if product:
         out["product_id"], out["variant"] = product
     return out
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 async def _row_by_code(conn: AsyncConnection, code: str, store_ids: frozenset[int] | None = None) -> RowMapping:
@@ -227,7 +221,7 @@ async def create_reservation(db: Database, request: ReservationRequest, key: str
                 if replay is not None:
                     return replay.status_code, replay.response
                 if short.kind == "slot":
-                    raise SlotFull(request.store_id, _iso(request.slot_start) or "") from None
+                    raise SlotFull(request.store_id, iso_z(request.slot_start) or "") from None
                 level = await stock_level(conn, request.store_id, request.sku, now)
                 raise InsufficientStock(request.sku, request.store_id, request.quantity, level.available) from None
         async with db.read() as conn:  # another request with this key committed first
@@ -275,7 +269,7 @@ async def _create(conn: AsyncConnection, request: ReservationRequest, key: str, 
 
 def _event(row: RowMapping | dict[str, Any]) -> dict[str, Any]:
     return {"code": row["code"], "status": row["status"], "store_id": row["store_id"], "sku": row["sku"],
-            "quantity": row["quantity"], "slot_start": _iso(row["slot_start"]),
+            "quantity": row["quantity"], "slot_start": iso_z(row["slot_start"]),
             "tryon_session_id": row["tryon_session_id"]}
 
 
@@ -310,7 +304,7 @@ async def transition(db: Database, code: str, action: Action, clock: Callable[[]
     timed_out = lapsed_unrecorded or status is Status.EXPIRED or (status is Status.NO_SHOW
                                                                    and row["closed_by"] == "system")
     if timed_out and action in (Action.CONFIRM, Action.CHECK_IN):
-        when = _iso(row["closed_at"] or row["expires_at"])
+        when = iso_z(row["closed_at"] or row["expires_at"])
         raise HoldExpired(f"reservation {canonical} {status.replace('_', '-')} at {when}: "
                           "its stock is free again; reserve again if it is still available")
     raise TransitionNotAllowed(canonical, status.replace("_", " "), action.value)

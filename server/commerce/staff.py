@@ -17,11 +17,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.commerce.errors import Forbidden, InvalidRequest, NotAuthorised, UnknownStore
-from server.db.models import StaffKey, StaffKeyStore, Store
+from server.db.tables import KEY_STORES, STAFF_KEYS, STORES
 
-STAFF_KEYS = StaffKey.__table__
-KEY_STORES = StaffKeyStore.__table__
-STORES = Store.__table__
 STAFF_KEY_PREFIX = "tsk_"
 
 

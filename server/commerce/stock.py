@@ -26,12 +26,9 @@ from server.commerce.errors import InvalidRequest, NegativeStock, StaleStock, Un
 from server.commerce.ledger import Reason
 from server.commerce.outbox import emit
 from server.commerce.statuses import LAPSING
-from server.db.models import Reservation, Sku, Stock
 from server.db.upsert import insert_ignore
+from server.db.tables import RESERVATIONS, SKUS, STOCK
 
-STOCK = Stock.__table__
-SKUS = Sku.__table__
-RESERVATIONS = Reservation.__table__
 MAX_ON_HAND = 1_000_000_000
 
 

@@ -12,9 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.commerce.errors import InvalidRequest, UnknownStore
 from server.commerce.slots import DEFAULT_HOURS, SlotRules, validate_opening_hours, zone
-from server.db.models import Store
-
-STORES = Store.__table__
+from server.db.tables import STORES
 
 
 @dataclass

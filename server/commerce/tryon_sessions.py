@@ -24,12 +24,9 @@ from server.commerce.errors import InvalidRequest, TryonSessionNotFound, Unknown
 from server.commerce.stores import get_store
 from server.commerce.timestamps import iso_z
 from server.db.database import Database
-from server.db.models import Sku, TryonSession, TryonSessionItem
 from server.db.upsert import insert_ignore
+from server.db.tables import ITEMS, SESSIONS, SKUS
 
-SESSIONS = TryonSession.__table__
-ITEMS = TryonSessionItem.__table__
-SKUS = Sku.__table__
 SOURCES = ("stream", "api")
 MAX_ITEMS = 200  # variants worn in one session; far more than anyone tries on
 FUTURE_SKEW = timedelta(minutes=5)  # a client's clock may run a little ahead of ours

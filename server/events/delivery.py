@@ -24,13 +24,10 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.database import Database
-from server.db.models import OutboxEvent, Webhook, WebhookDelivery
+from server.db.tables import DELIVERIES, OUTBOX, WEBHOOKS
 from server.events.envelope import Event
 from server.events.signing import SIGNATURE_HEADER, signature_header
 
-DELIVERIES = WebhookDelivery.__table__
-WEBHOOKS = Webhook.__table__
-OUTBOX = OutboxEvent.__table__
 MAX_RETRY_DELAY_S = 600.0
 JITTER = 0.2
 LEASE_MARGIN_S = 30.0  # a lease outlives the request's timeout by this much

@@ -16,14 +16,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.database import Database
-from server.db.models import OutboxEvent, Webhook, WebhookDelivery
 from server.db.upsert import insert_ignore
+from server.db.tables import DELIVERIES, OUTBOX, WEBHOOKS
 from server.events.envelope import Event
 from server.events.topics import topic_matches
 
-OUTBOX = OutboxEvent.__table__
-WEBHOOKS = Webhook.__table__
-DELIVERIES = WebhookDelivery.__table__
 DISPATCH_BATCH = 200
 
 

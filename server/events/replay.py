@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select
 
 from server.db.database import Database
-from server.db.models import OutboxEvent
+from server.db.tables import OUTBOX
 from server.events.envelope import Event
 
-OUTBOX = OutboxEvent.__table__
 REPLAY_LIMIT = 1000  # a page away for more events than this should reload rather than catch up
 
 

@@ -14,13 +14,10 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.commerce.errors import DeliveryNotFailed, InvalidRequest, InvalidWebhookUrl, UnknownDelivery, UnknownWebhook
-from server.db.models import OutboxEvent, Webhook, WebhookDelivery
+from server.db.tables import DELIVERIES, OUTBOX, WEBHOOKS
 from server.events.signing import new_secret
 from server.events.topics import validate_patterns
 
-WEBHOOKS = Webhook.__table__
-DELIVERIES = WebhookDelivery.__table__
-OUTBOX = OutboxEvent.__table__
 MAX_URL_LENGTH = 2000
 MIN_SECRET_LENGTH = 16
 DELIVERY_STATUSES = ("pending", "delivered", "failed")

@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 
 from server.commerce.errors import HoldExpired, InsufficientStock, NegativeStock, TransitionNotAllowed
 from server.commerce.ledger import rebuilt_totals
-from server.commerce.reservations import RESERVATIONS, ReservationRequest, create_reservation, transition
+from server.commerce.reservations import ReservationRequest, create_reservation, transition
 from server.commerce.statuses import ALLOCATING, Action
 from server.commerce.stock import adjust_on_hand, set_on_hand, stock_level
+from server.db.tables import RESERVATIONS
 from tests.server.commerce.world import SKU, Clock, add_store, open_commerce
 
 pytestmark = pytest.mark.timeout(600)
