@@ -9,8 +9,12 @@ After each run the database is checked: no stock row allocated more than it had,
 the ledger sums and the number of reservations rows (zero oversell, or the run fails).
 
 Availability: 5,000 stores spread over France x 2,000 SKUs, every SKU stocked at every store
-(10 M stock rows, loaded with COPY / executemany), then GET /api/availability for random points
-(25 km radius) and random SKUs.
+(10 M stock rows, loaded with COPY / executemany, then VACUUM ANALYZE), then GET /api/availability
+for random points (25 km radius, ~15 stores per answer) and random SKUs, at 1, 4 and 16 clients.
+
+Every run also reports the CPU time per request of the server processes and of PostgreSQL
+(/proc): wrk, the server and the database share the machine's cores, so these say what a
+request costs and where a faster machine (or a separate database host) would help.
 
     .venv/bin/python benchmarks/bench_commerce.py                 # both databases
     .venv/bin/python benchmarks/bench_commerce.py --db postgresql --duration 10
@@ -172,6 +176,46 @@ def start_server(tmp: Path, url: str, workers: int) -> tuple[subprocess.Popen, s
     raise RuntimeError("the server did not start")
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended since it was listed
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _process_tree(root: int) -> list[int]:
+    children = subprocess.run(["pgrep", "-P", str(root)], capture_output=True, text=True).stdout.split()
+    return [root] + [pid for child in children for pid in _process_tree(int(child))]
+
+
+def _postgres_processes() -> list[int]:
+    return [int(p) for p in subprocess.run(["pgrep", "-u", "postgres"], capture_output=True, text=True).stdout.split()]
+
+
+class CpuMeter:
+    """CPU time the server processes and the PostgreSQL server used during a run: per request,
+    these say where the time goes on a machine whose cores the load generator shares."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+
+    def __enter__(self) -> CpuMeter:
+        self.server0, self.db0 = _cpu_seconds(_process_tree(self.server_pid)), _cpu_seconds(_postgres_processes())
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server_s = _cpu_seconds(_process_tree(self.server_pid)) - self.server0
+        self.db_s = _cpu_seconds(_postgres_processes()) - self.db0
+
+    def per_request_ms(self, requests: int) -> dict:
+        n = max(1, requests)
+        return {"server": round(self.server_s * 1000 / n, 2), "postgresql": round(self.db_s * 1000 / n, 2)}
+
+
 def call(base: str, method: str, path: str, body: dict | None = None) -> dict:
     request = urllib.request.Request(f"{base}{path}", method=method, data=json.dumps(body).encode() if body else None,
                                      headers={"Authorization": f"Bearer {ADMIN_KEY}",
@@ -224,7 +268,8 @@ async def oversell_check(url: str, store_ids: list[int]) -> dict:
     return {"oversold_rows": problems, "reserved_units": reserved, "reservation_rows": rows_total}
 
 
-def bench_reservations(kind: str, url: str, base: str, wrk: str, clients: int, duration_s: float, tmp: Path) -> dict:
+def bench_reservations(kind: str, url: str, server_pid: int, base: str, wrk: str, clients: int, duration_s: float,
+                       tmp: Path) -> dict:
     stores = []
     for i in range(HOT_STORES):
         store = call(base, "POST", "/api/stores", {"name": f"hot {clients}-{i}", "lat": 48.85, "lon": 2.35,
@@ -232,7 +277,8 @@ def bench_reservations(kind: str, url: str, base: str, wrk: str, clients: int, d
         call(base, "PUT", f"/api/stores/{store['id']}/stock/{SKU}", {"on_hand": UNITS_PER_STORE})
         stores.append(store["id"])
     script = RESERVE_LUA % {"stores": ",".join(map(str, stores)), "sku": SKU, "run": uuid.uuid4().hex[:6]}
-    result = run_wrk(wrk, base, script, clients, duration_s, tmp)
+    with CpuMeter(server_pid) as cpu:
+        result = run_wrk(wrk, base, script, clients, duration_s, tmp)
     time.sleep(2.0)  # requests wrk cut off at the end finish on the server before the books are checked
     check = asyncio.run(oversell_check(url, stores))
     seconds = result["duration_us"] / 1e6
@@ -246,7 +292,7 @@ def bench_reservations(kind: str, url: str, base: str, wrk: str, clients: int, d
             "latency_ms": {p: round(result[f"{p}_us"] / 1000, 2) for p in ("p50", "p95", "p99", "max")},
             "units_offered": HOT_STORES * UNITS_PER_STORE, "units_reserved": check["reserved_units"],
             "reservation_rows": check["reservation_rows"], "oversold_rows": check["oversold_rows"],
-            "zero_oversell": not check["oversold_rows"]}
+            "zero_oversell": not check["oversold_rows"], "cpu_ms_per_request": cpu.per_request_ms(result["requests"])}
 
 
 # --- availability ---
@@ -293,8 +339,10 @@ async def load_network(url: str, stores: int, skus: int, console: Console) -> No
                         progress.update(task, completed=start + len(chunk))
                     await conn.commit()
                 async with db.engine.connect() as conn:
+                    # as a database in service would be: hint bits set and visibility map built, so
+                    # the first reads of each page are not the ones that write it
                     await conn.execution_options(isolation_level="AUTOCOMMIT")
-                    await conn.execute(text("analyze"))
+                    await conn.execute(text("vacuum analyze"))
     finally:
         await db.dispose()
 
@@ -333,15 +381,18 @@ async def _load_sqlite(url: str, store_rows, sku_names, now, progress, task) -> 
         conn.close()
 
 
-def bench_availability(kind: str, base: str, wrk: str, skus: int, duration_s: float, tmp: Path) -> dict:
+def bench_availability(kind: str, server_pid: int, base: str, wrk: str, skus: int, clients: int, duration_s: float,
+                       tmp: Path) -> dict:
     script = AVAILABILITY_LUA % {"lat0": FRANCE[0] + 0.5, "dlat": FRANCE[1] - FRANCE[0] - 1.0,
                                  "lon0": FRANCE[2] + 0.5, "dlon": FRANCE[3] - FRANCE[2] - 1.0, "skus": skus}
-    result = run_wrk(wrk, base, script, 16, duration_s, tmp)
+    with CpuMeter(server_pid) as cpu:
+        result = run_wrk(wrk, base, script, clients, duration_s, tmp)
     seconds = result["duration_us"] / 1e6
     sample = call(base, "GET", "/api/availability?sku=bench-sku-0001&lat=48.85&lon=2.35&radius_km=25")
-    return {"db": kind, "clients": 16, "requests_per_s": round(result["requests"] / seconds, 1),
+    return {"db": kind, "clients": clients, "requests_per_s": round(result["requests"] / seconds, 1),
             "ok": result["ok"], "non_200": result["other"], "stores_in_sample": len(sample["stores"]),
-            "latency_ms": {p: round(result[f"{p}_us"] / 1000, 2) for p in ("p50", "p95", "p99", "max")}}
+            "latency_ms": {p: round(result[f"{p}_us"] / 1000, 2) for p in ("p50", "p95", "p99", "max")},
+            "cpu_ms_per_request": cpu.per_request_ms(result["requests"])}
 
 
 # --- report ---
@@ -364,7 +415,8 @@ def plot(results: dict, path: Path) -> None:
     axes[1].set_title("reservation latency p95 (ms)")
     axes[1].legend(fontsize=7)
     avail = results["availability"]
-    axes[2].bar([a["db"] for a in avail], [a["latency_ms"]["p95"] for a in avail], color="#4caf50")
+    axes[2].bar([f"{a['db']}\n{a['clients']} clients" for a in avail], [a["latency_ms"]["p95"] for a in avail],
+                color="#4caf50")
     axes[2].axhline(TARGETS["availability_p95_ms"], color="red", ls="--", lw=1, label="target")
     axes[2].set_title(f"nearby availability p95 (ms), {results['network']}")
     axes[2].legend(fontsize=7)
@@ -380,10 +432,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="server processes")
     parser.add_argument("--stores", type=int, default=5000)
     parser.add_argument("--skus", type=int, default=2000)
+    parser.add_argument("--availability-clients", default="1,4,16",
+                        help="comma-separated concurrent connections for the availability runs")
     parser.add_argument("--skip-availability", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "commerce.json")
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=170)  # the tables are wide; a log file should keep them whole
     wrk = ensure_wrk()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -396,11 +450,16 @@ def main() -> None:
         try:
             for clients in (int(c) for c in args.clients.split(",")):
                 console.print(f"[bold]{kind}[/]: reservations, {clients} clients, {args.duration:g} s")
-                results["reservations"].append(bench_reservations(kind, url, base, wrk, clients, args.duration, tmp))
+                results["reservations"].append(bench_reservations(kind, url, process.pid, base, wrk, clients,
+                                                                  args.duration, tmp))
             if not args.skip_availability:
                 asyncio.run(load_network(url, args.stores, args.skus, console))
-                console.print(f"[bold]{kind}[/]: nearby availability, 16 clients, {args.duration:g} s")
-                results["availability"].append(bench_availability(kind, base, wrk, args.skus, args.duration, tmp))
+                run_wrk(wrk, base, AVAILABILITY_LUA % {"lat0": 45.0, "dlat": 3.0, "lon0": 1.0, "dlon": 4.0,
+                                                       "skus": args.skus}, 4, 3, tmp)  # warm the pools and caches
+                for clients in (int(c) for c in args.availability_clients.split(",")):
+                    console.print(f"[bold]{kind}[/]: nearby availability, {clients} clients, {args.duration:g} s")
+                    results["availability"].append(bench_availability(kind, process.pid, base, wrk, args.skus, clients,
+                                                                      args.duration, tmp))
         finally:
             process.terminate()
             process.wait(30)
@@ -408,20 +467,22 @@ def main() -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
     table = Table("db", "clients", "reservations/s", "requests/s", "201", "409", "other", "p50 ms", "p95 ms",
-                  "p99 ms", "zero oversell", title="POST /api/reservations")
+                  "p99 ms", "zero oversell", "CPU ms/req server", "CPU ms/req PG", title="POST /api/reservations")
     for r in results["reservations"]:
         table.add_row(r["db"], str(r["clients"]), f"{r['reservations_per_s']:.0f}", f"{r['requests_per_s']:.0f}",
                       str(r["created"]), str(r["refused_409"]), str(sum(r["other_statuses"].values())
                                                                     + r["socket_errors"]),
                       f"{r['latency_ms']['p50']:.1f}", f"{r['latency_ms']['p95']:.1f}",
-                      f"{r['latency_ms']['p99']:.1f}", "yes" if r["zero_oversell"] else "[red]NO[/]")
+                      f"{r['latency_ms']['p99']:.1f}", "yes" if r["zero_oversell"] else "[red]NO[/]",
+                      f"{r['cpu_ms_per_request']['server']:.2f}", f"{r['cpu_ms_per_request']['postgresql']:.2f}")
     console.print(table)
     if results["availability"]:
-        table = Table("db", "requests/s", "p50 ms", "p95 ms", "p99 ms", "stores in a 25 km sample",
-                      title=f"GET /api/availability, {results['network']}, 16 clients")
+        table = Table("db", "clients", "requests/s", "p50 ms", "p95 ms", "p99 ms", "stores in a 25 km sample",
+                      "CPU ms/req server", "CPU ms/req PG", title=f"GET /api/availability, {results['network']}")
         for a in results["availability"]:
-            table.add_row(a["db"], f"{a['requests_per_s']:.0f}", f"{a['latency_ms']['p50']:.1f}",
-                          f"{a['latency_ms']['p95']:.1f}", f"{a['latency_ms']['p99']:.1f}", str(a["stores_in_sample"]))
+            table.add_row(a["db"], str(a["clients"]), f"{a['requests_per_s']:.0f}", f"{a['latency_ms']['p50']:.1f}",
+                          f"{a['latency_ms']['p95']:.1f}", f"{a['latency_ms']['p99']:.1f}", str(a["stores_in_sample"]),
+                          f"{a['cpu_ms_per_request']['server']:.2f}", f"{a['cpu_ms_per_request']['postgresql']:.2f}")
         console.print(table)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(8, ge=1, le=50, description="Deliveries tried before an event is marked failed.")
     webhook_retry_base_s: float = Field(2.0, gt=0, le=600, description="Wait before a failed webhook delivery is "
                                         "tried again; doubles with each attempt, up to 10 minutes, plus up to 20 % jitter.")
+    webhook_allow_private: bool = Field(False, description="Let webhooks go to loopback, private, link-local "
+                                        "(cloud metadata), multicast, reserved and unspecified addresses: for "
+                                        "development and tests only; otherwise such URLs are refused.")
+    event_retention_days: int = Field(7, ge=1, le=3650, description="Dispatched events and finished (delivered or "
+                                      "failed) webhook deliveries are deleted after this many days; live pages "
+                                      "cannot replay further back.")
     redis_channel: str = Field("tryon:events", min_length=1, description="Redis pub/sub channel of the live events: "
                                "the same for every server on one database, another one for each deployment "
                                "sharing a Redis.")

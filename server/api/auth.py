@@ -15,7 +15,7 @@ from server.commerce.staff import Principal, authenticate
 _bearer = HTTPBearer(auto_error=False, description="The admin key or a staff key")
 
 
-def _commerce(request: Request) -> CommerceRuntime:
+async def _commerce(request: Request) -> CommerceRuntime:
     return request.app.state.commerce
 
 

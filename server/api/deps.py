@@ -11,21 +11,21 @@ from server.settings import Settings
 from server.stream.ws import StreamServices
 
 
-def _services(request: Request) -> StreamServices:
+async def _services(request: Request) -> StreamServices:
     return request.app.state.services
 
 
 ServicesDep = Annotated[StreamServices, Depends(_services)]
 
 
-def _catalog(request: Request) -> ProductCatalog:
+async def _catalog(request: Request) -> ProductCatalog:
     return request.app.state.services.catalog
 
 
 CatalogDep = Annotated[ProductCatalog, Depends(_catalog)]
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.services.settings
 
 

@@ -1,7 +1,9 @@
 """Live events for pages, as Server-Sent Events: the shopper page follows stock, the staff page
 its stores' reservations. Stock is public; other topics need a key, which may come as ?key=
 because a browser's EventSource cannot send an Authorization header (the key then appears in
-URLs: prefer a staff key, never the admin key, in a browser)."""
+URLs: prefer a staff key, never the admin key, in a browser; server/log_redaction.py keeps it out
+of the access log). A Last-Event-ID older than the retention gets a `replay.incomplete` event
+instead of a replay (server/events/replay.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from server.commerce.errors import NotAuthorised
 from server.commerce.runtime import CommerceRuntime
 from server.commerce.staff import Principal, authenticate
 from server.events.live_scope import live_scope
-from server.events.replay import events_after
+from server.events.replay import events_after, replay_horizon
 from server.events.sse import event_stream
 
 router = APIRouter(tags=["events"])
@@ -63,6 +65,8 @@ async def live_events(
     patterns = [part.strip() for value in topic for part in value.split(",") if part.strip()]
     scope = live_scope(principal, patterns, store_id, sku)
     after = _last_id(last_event_id_header, last_event_id)
-    missed = None if after is None else partial(events_after, commerce.db, after, scope.patterns)
+    kept_since = replay_horizon(commerce.clock(), commerce.settings.event_retention_days)
+    missed = None if after is None else partial(events_after, commerce.db, after, scope.patterns,
+                                                kept_since=kept_since)
     stream = event_stream(commerce.events.bus, scope, missed)
     return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)

@@ -9,10 +9,10 @@ from typing import Any
 
 import segno
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from server.api.auth import CommerceDep, PrincipalDep
+from server.api.fast_json import FastJSONResponse
 from server.api.idempotent import IdempotencyKey
 from server.commerce.errors import InvalidRequest, ReservationNotFound
 from server.commerce.idempotency import check_key
@@ -70,7 +70,7 @@ async def reserve(body: ReservationCreate, commerce: CommerceDep,
     contact = body.contact.model_dump(exclude_none=True) if body.contact else None
     status, result = await create_reservation(commerce.db, ReservationRequest(
         body.sku, body.store_id, body.quantity, body.slot_start, contact, body.tryon_session_id), key, commerce.clock)
-    return JSONResponse(result, status_code=status)
+    return FastJSONResponse(result, status_code=status)
 
 
 @router.get("/api/reservations/{code}", summary="A reservation, by its code")

@@ -17,13 +17,13 @@ router = APIRouter(tags=["service"])
 
 
 @router.get("/health", summary="Liveness and load of this process")
-def health(services: ServicesDep) -> dict[str, Any]:
+async def health(services: ServicesDep) -> dict[str, Any]:
     return {"status": "ok", "pid": os.getpid(), "sessions": len(services.registry),
             "max_sessions": services.registry.max_sessions, "protocol": PROTOCOL_VERSION}
 
 
 @router.get("/api/config", summary="What a client needs before it connects")
-def client_config(settings: SettingsDep) -> dict[str, Any]:
+async def client_config(settings: SettingsDep) -> dict[str, Any]:
     return {
         "ws_path": "/ws/tryon",
         "protocol": PROTOCOL_VERSION,

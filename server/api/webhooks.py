@@ -9,24 +9,27 @@ from pydantic import BaseModel, Field
 
 from server.api.auth import AdminDep, CommerceDep
 from server.commerce.clock import utc_now
-from server.events.webhooks import (MAX_URL_LENGTH, create_webhook, delete_webhook, list_deliveries, list_webhooks,
+from server.events.webhooks import (MAX_URL_LENGTH, delete_webhook, list_deliveries, list_webhooks, register_webhook,
                                     retry_delivery)
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 
 
 class WebhookCreate(BaseModel):
-    url: str = Field(max_length=MAX_URL_LENGTH, description="Where events are POSTed: https://... (or http://)")
+    url: str = Field(max_length=MAX_URL_LENGTH,
+                     description="Where events are POSTed: https://... (or http://), on a public address")
     topics: list[str] = Field(default_factory=list, max_length=20,
                               description="e.g. ['reservation.*', 'stock.changed']; empty: every topic")
     secret: str | None = Field(None, min_length=16, max_length=200,
                                description="Signs each delivery (HMAC-SHA256); generated when left out")
 
 
-@router.post("", status_code=201, summary="Register a webhook (admin); the reply is the only one with its secret")
+@router.post("", status_code=201, summary="Register a webhook (admin); the reply is the only one with its secret",
+             description="422 for a URL whose host is, or resolves to, a loopback, private, link-local, multicast, "
+                         "reserved or unspecified address (unless TRYON_WEBHOOK_ALLOW_PRIVATE).")
 async def create(body: WebhookCreate, commerce: CommerceDep, principal: AdminDep) -> dict[str, Any]:
-    now = commerce.clock()
-    return await commerce.db.write(lambda conn: create_webhook(conn, body.url, body.topics, body.secret, now))
+    return await register_webhook(commerce.db, body.url, body.topics, body.secret, commerce.clock(),
+                                  commerce.settings.webhook_allow_private)
 
 
 @router.get("", summary="Every webhook, without secrets (admin)")
@@ -53,5 +56,5 @@ async def deliveries(webhook_id: int, commerce: CommerceDep, principal: AdminDep
 async def retry(webhook_id: int, delivery_id: int, commerce: CommerceDep, principal: AdminDep) -> dict[str, Any]:
     now = utc_now()  # deliveries are scheduled in real time, like the HTTP requests they make
     retried = await commerce.db.write(lambda conn: retry_delivery(conn, webhook_id, delivery_id, now))
-    commerce.events.notify()
+    commerce.events.wake_deliveries()
     return retried

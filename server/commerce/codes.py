@@ -18,7 +18,8 @@ _CANONICAL = re.compile(rf"^[{ALPHABET}]{{{CODE_CHARS}}}$")
 
 
 def new_code() -> str:
-    raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_CHARS))
+    bits = int.from_bytes(secrets.token_bytes(CODE_CHARS * 5 // 8))  # one read of the OS's randomness
+    raw = "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(CODE_CHARS))
     return "-".join(raw[i:i + 4] for i in range(0, CODE_CHARS, 4))
 
 

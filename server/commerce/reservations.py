@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.commerce import idempotency
+from server.commerce import idempotency, reservations_pg
 from server.commerce.codes import new_code, normalise_code
 from server.commerce.errors import (HoldExpired, InsufficientStock, InvalidRequest, ReservationNotFound, SlotFull,
                                     TransitionNotAllowed)
@@ -202,6 +202,12 @@ async def create_reservation(db: Database, request: ReservationRequest, key: str
     req_hash = idempotency.request_hash(request.fingerprint())
     # No look-up of the key first: replays are rare, and the write below finds them anyway (its
     # idempotency insert conflicts, the attempt rolls back and the stored result is returned).
+    if not db.is_sqlite:
+        fast = await _create_in_one_statement(db, request, key, req_hash, clock(), actor)
+        if isinstance(fast, idempotency.Replay):
+            return fast.status_code, fast.response
+        if fast is not None:
+            return 201, fast
     for attempt in (1, 2):
         now = clock()
         try:
@@ -250,21 +256,47 @@ async def _create(conn: AsyncConnection, request: ReservationRequest, key: str, 
                                      .values(booked=SLOTS.c.booked + 1).returning(SLOTS.c.booked))).first()
         if booked is None:
             raise _Short("slot")
-    values = {"code": code, "store_id": request.store_id, "sku": request.sku, "quantity": request.quantity,
-              "slot_start": slot, "status": str(Status.HELD), "contact": request.contact,
-              "tryon_session_id": request.tryon_session_id, "created_at": now,
-              "expires_at": now + timedelta(seconds=store["hold_seconds"]), "confirmed_at": None,
-              "checked_in_at": None, "closed_at": None, "closed_by": ""}
+    values = _held_row(request, code, slot, store["hold_seconds"], now)
     await conn.execute(insert(RESERVATIONS), values)
-    result = describe(values, now, store["slot_minutes"], await product_of(conn, request.sku))
-    result["store"] = {"id": store["id"], "name": store["name"], "address": store["address"],
-                       "timezone": store["timezone"]}
+    result = _created(values, store, await product_of(conn, request.sku), now)
     await emit_many(conn, [("reservation.created", _event(values)),
                            ("stock.changed", stock_changed_payload(request.store_id, request.sku, *after,
                                                                    str(Reason.HOLD)))], now)
     if not await idempotency.store(conn, SCOPE_CREATE, key, req_hash, 201, result, now):
         raise _KeyTaken()  # rolls this attempt back; the caller replays the winner's result
     return result
+
+
+def _held_row(request: ReservationRequest, code: str, slot: datetime | None, hold_seconds: int,
+              now: datetime) -> dict[str, Any]:
+    return {"code": code, "store_id": request.store_id, "sku": request.sku, "quantity": request.quantity,
+            "slot_start": slot, "status": str(Status.HELD), "contact": request.contact,
+            "tryon_session_id": request.tryon_session_id, "created_at": now,
+            "expires_at": now + timedelta(seconds=hold_seconds), "confirmed_at": None,
+            "checked_in_at": None, "closed_at": None, "closed_by": ""}
+
+
+def _created(values: dict[str, Any], store: RowMapping | dict[str, Any], product: tuple[str, str] | None,
+             now: datetime) -> dict[str, Any]:
+    """The 201 body (and the idempotency record) of a new reservation."""
+    result = describe(values, now, store["slot_minutes"], product)
+    result["store"] = {"id": store["id"], "name": store["name"], "address": store["address"],
+                       "timezone": store["timezone"]}
+    return result
+
+
+async def _create_in_one_statement(db: Database, request: ReservationRequest, key: str, req_hash: str,
+                                   now: datetime, actor: str) -> dict[str, Any] | idempotency.Replay | None:
+    """PostgreSQL's hot path (reservations_pg.py); None: take the general path."""
+    product = _PRODUCT_OF.get(request.sku)  # the general path reads an unknown one and explains a miss
+    store = await reservations_pg.cached_store(db, request.store_id)
+    if product is None or store is None:
+        return None
+    slot = check_slot(store.rules, request.slot_start, now) if request.slot_start else None
+    values = _held_row(request, new_code(), slot, store.row["hold_seconds"], now)
+    result = _created(values, store.row, product, now)
+    return await reservations_pg.take(db, reservations_pg.Attempt(
+        store, values, store.row["fitting_capacity"], actor, _event(values), SCOPE_CREATE, key, req_hash, result))
 
 
 def _event(row: RowMapping | dict[str, Any]) -> dict[str, Any]:

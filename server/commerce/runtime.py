@@ -16,6 +16,7 @@ from server.commerce.idempotency import forget_older_than
 from server.commerce.reservations import release_lapsed
 from server.db.database import Database
 from server.db.migrate import migrate
+from server.events.retention import prune_events
 from server.events.runtime import EventRuntime
 from server.settings import Settings
 
@@ -45,6 +46,7 @@ class CommerceRuntime:
         if sweeper:
             self._tasks.append(asyncio.create_task(self._sweep_forever(), name="sweeper"))
         await self.events.start()
+        self.db.on_outbox_commit(self.events.notify)  # raw-connection writes (reservations_pg.py)
 
     async def stop(self) -> None:
         """Let a sweep in progress finish (cancelling it mid-transaction could leave SQLite's write
@@ -62,6 +64,7 @@ class CommerceRuntime:
         now = self.clock()
         released = await release_lapsed(self.db, now)
         await self.db.write(lambda conn: forget_older_than(conn, now - IDEMPOTENCY_RETENTION))
+        await prune_events(self.db, now - timedelta(days=self.settings.event_retention_days))
         return released
 
     async def _sweep_forever(self) -> None:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -89,15 +90,26 @@ def _local_instant(day: date, minutes: int, tz: ZoneInfo) -> datetime | None:
 
 def slots_on(rules: SlotRules, day: date) -> Iterator[datetime]:
     """Slot starts (UTC) on a local calendar day."""
-    tz = rules.zone
-    for opens, closes in rules.opening_hours.get(DAYS[day.weekday()], []):
+    ranges = tuple((opens, closes) for opens, closes in rules.opening_hours.get(DAYS[day.weekday()], []))
+    return iter(_day_grid(rules.timezone, ranges, rules.slot_minutes, day))
+
+
+@lru_cache(maxsize=50_000)
+def _day_grid(tz_name: str, ranges: tuple[tuple[str, str], ...], slot_minutes: int,
+              day: date) -> tuple[datetime, ...]:
+    """One day's slot starts, memoised: stores mostly share a few opening-hour patterns, and the
+    local-to-UTC conversions were most of the cost of a nearby-availability answer."""
+    tz = zone(tz_name)
+    out = []
+    for opens, closes in ranges:
         start, end = _minutes(opens), _minutes(closes)
         m = start
-        while m + rules.slot_minutes <= end:
+        while m + slot_minutes <= end:
             instant = _local_instant(day, m, tz)
             if instant is not None:
-                yield instant
-            m += rules.slot_minutes
+                out.append(instant)
+            m += slot_minutes
+    return tuple(out)
 
 
 def local_date(rules: SlotRules, instant: datetime) -> date:

@@ -8,7 +8,9 @@ in one transaction when a burst of deliveries finishes together.
 
 Failures back off exponentially (base, 2 x base, 4 x base ... up to ten minutes, plus up to 20 %
 random jitter so a recovered receiver is not hit by every retry at once) until the webhook's
-attempts are spent; the delivery is then `failed` and waits for a manual retry.
+attempts are spent; the delivery is then `failed` and waits for a manual retry. A delivery whose
+host now resolves to an address on the service's own network (server/events/address_guard.py) is
+not sent and fails at once: no retry can help until the webhook's DNS or URL is fixed.
 """
 
 from __future__ import annotations
@@ -113,7 +115,9 @@ async def next_due_at(db: Database) -> datetime | None:
 
 async def post(client: httpx.AsyncClient, delivery: Claimed, timeout_s: float) -> str | None:
     """POST the event, signed; None if the receiver answered 2xx, else what went wrong. The whole
-    exchange, connect to last byte, is bounded by `timeout_s`."""
+    exchange, connect to last byte, is bounded by `timeout_s`. Through a guarded client
+    (server/events/guarded_http.py) it raises WebhookAddressRefused, having sent nothing, for a
+    host that is not a public address."""
     body = delivery.event.to_json().encode()
     headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature_header(delivery.secret, body),
                "X-Tryon-Event": delivery.event.topic, "X-Tryon-Delivery": str(delivery.id),
@@ -138,12 +142,14 @@ async def post(client: httpx.AsyncClient, delivery: Claimed, timeout_s: float) -
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one attempt came to: `error` None for a 2xx; `cut_short` when the worker stopped mid-request."""
+    """What one attempt came to: `error` None for a 2xx; `cut_short` when the worker stopped
+    mid-request; `final` when no further attempt can succeed (the address was refused)."""
 
     delivery: Claimed
     error: str | None
     at: datetime
     cut_short: bool = False
+    final: bool = False
 
 
 def _new_values(outcome: Outcome, max_attempts: int, retry_base_s: float) -> dict[str, object]:
@@ -153,7 +159,7 @@ def _new_values(outcome: Outcome, max_attempts: int, retry_base_s: float) -> dic
     values: dict[str, object] = {"attempts": attempts, "locked_until": None}
     if outcome.error is None:
         values.update(status="delivered", delivered_at=outcome.at)  # last_error stays: why it needed retries
-    elif attempts >= max_attempts:
+    elif outcome.final or attempts >= max_attempts:
         values.update(status="failed", last_error=outcome.error[:MAX_ERROR_CHARS])
     else:
         values.update(status="pending", last_error=outcome.error[:MAX_ERROR_CHARS],

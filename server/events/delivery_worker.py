@@ -18,7 +18,9 @@ import httpx
 
 from server.commerce.clock import utc_now
 from server.db.database import Database
+from server.events.address_guard import WebhookAddressRefused
 from server.events.delivery import Claimed, Outcome, claim_due, lease_for, next_due_at, post, record_outcomes
+from server.events.guarded_http import guarded_client
 from server.settings import Settings
 
 log = logging.getLogger("tryon.events")
@@ -51,7 +53,7 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         """Deliver until `stop()`; an error of the database or of this loop is logged and retried."""
-        self._client = httpx.AsyncClient(follow_redirects=False, limits=httpx.Limits(max_connections=MAX_IN_FLIGHT))
+        self._client = guarded_client(self.settings.webhook_allow_private, MAX_IN_FLIGHT)
         try:
             while not self._stopping:
                 try:
@@ -104,6 +106,9 @@ class DeliveryWorker:
         except asyncio.CancelledError:
             self._outcomes.append(Outcome(delivery, None, utc_now(), cut_short=True))
             return  # only stop() cancels these: the loop records that the lease is given back
+        except WebhookAddressRefused as exc:
+            self._outcomes.append(Outcome(delivery, f"not sent: {exc}", utc_now(), final=True))
+            return
         self._outcomes.append(Outcome(delivery, error, utc_now()))
 
     async def _record(self) -> None:
@@ -116,7 +121,9 @@ class DeliveryWorker:
             raise
         for outcome, status in zip(outcomes, statuses):
             delivery, error = outcome.delivery, outcome.error
-            if status == "failed":
+            if status == "failed" and outcome.final:
+                log.warning("webhook %d, event %d: %s", delivery.webhook_id, delivery.event.id, error)
+            elif status == "failed":
                 log.warning("webhook %d gave up on event %d after %d attempts: %s", delivery.webhook_id,
                             delivery.event.id, delivery.attempts + 1, error)
             elif error is not None and status is not None:

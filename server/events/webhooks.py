@@ -2,6 +2,8 @@
 
 A webhook's secret signs every delivery (server/events/signing.py). It is returned in full only
 by `create_webhook`; listings show a hint of it, so a leaked listing cannot forge signatures.
+`register_webhook` also refuses a URL whose host is not a public address
+(server/events/address_guard.py); deliveries check again, since DNS can change.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.commerce.errors import DeliveryNotFailed, InvalidRequest, InvalidWebhookUrl, UnknownDelivery, UnknownWebhook
+from server.db.database import Database
 from server.db.tables import DELIVERIES, OUTBOX, WEBHOOKS
+from server.events.address_guard import Resolver, check_webhook_url, system_resolver
 from server.events.signing import new_secret
 from server.events.topics import validate_patterns
 
@@ -50,15 +54,30 @@ def _describe(row: Any, secret: str | None = None) -> dict[str, Any]:
     return described
 
 
-async def create_webhook(conn: AsyncConnection, url: str, topics: list[str], secret: str | None,
-                         now: datetime) -> dict[str, Any]:
-    """Register a webhook for `topics` (empty: every topic). The reply is the only place its secret
-    appears in full."""
-    url = validate_url(url)
-    patterns = validate_patterns(topics)
+def validate_secret(secret: str | None) -> None:
     if secret is not None and len(secret) < MIN_SECRET_LENGTH:
         raise InvalidRequest(f"a webhook secret needs at least {MIN_SECRET_LENGTH} characters (or leave it out "
                              "and one is generated)")
+
+
+async def register_webhook(db: Database, url: str, topics: list[str], secret: str | None, now: datetime,
+                           allow_private: bool, resolve: Resolver = system_resolver) -> dict[str, Any]:
+    """`create_webhook` for a URL whose host is a public address (WebhookAddressRefused otherwise,
+    unless `allow_private`). The host is resolved before the transaction, so no write lock waits on DNS."""
+    url = validate_url(url)
+    validate_patterns(topics)
+    validate_secret(secret)
+    await check_webhook_url(url, allow_private, resolve)
+    return await db.write(lambda conn: create_webhook(conn, url, topics, secret, now))
+
+
+async def create_webhook(conn: AsyncConnection, url: str, topics: list[str], secret: str | None,
+                         now: datetime) -> dict[str, Any]:
+    """Register a webhook for `topics` (empty: every topic). The reply is the only place its secret
+    appears in full. It does not look at the URL's address: `register_webhook` does."""
+    url = validate_url(url)
+    patterns = validate_patterns(topics)
+    validate_secret(secret)
     secret = secret or new_secret()
     row = (await conn.execute(insert(WEBHOOKS).returning(*WEBHOOKS.c),
                               {"url": url, "secret": secret, "topics": patterns, "active": True,

@@ -89,9 +89,10 @@ def stop_server(server: LiveServer) -> None:
 @contextmanager
 def commerce_server(backend: str, tmp: Path, workers: int = 1, **settings: object) -> Iterator[LiveServer]:
     """The service on a fresh `backend` database ('sqlite' or 'postgresql'), with the tests' admin
-    key and no demo stores."""
+    key, no demo stores, and webhooks allowed to reach receivers on 127.0.0.1."""
     from tests.server.databases import ADMIN_KEY, fresh_database
 
+    settings.setdefault("webhook_allow_private", True)
     with fresh_database(backend, tmp) as url:
         live = start_server(tmp, workers=workers, database_url=url, admin_key=ADMIN_KEY, demo_stores=False,
                             **settings)

@@ -29,6 +29,8 @@ export class LiveUpdates {
       this.onStatus({ live: true, text: "Live" });
     });
     for (const topic of RESERVATION_TOPICS) source.addEventListener(topic, (event) => this.received(topic, event.data));
+    // events older than the server keeps could not be replayed after a reconnect: reload the list
+    source.addEventListener("replay.incomplete", () => this.onChange(null, null));
     // A server that sends unnamed events carries the topic in the payload.
     source.addEventListener("message", (event) => {
       const payload = parse(event.data);

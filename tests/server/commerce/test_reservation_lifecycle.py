@@ -14,16 +14,9 @@ from server.commerce.ledger import rebuilt_totals
 from server.commerce.reservations import ReservationRequest, create_reservation, get_reservation, transition
 from server.commerce.statuses import Action
 from server.commerce.stock import set_on_hand, stock_level
-from tests.server.commerce.world import SKU, Clock, add_store, open_commerce
+from tests.server.commerce.world import SKU, Clock, open_commerce, stocked_store
 
 pytestmark = pytest.mark.timeout(120)
-
-
-async def stocked_store(runtime, on_hand: int, **fields):
-    store = await add_store(runtime, **fields)
-    await runtime.db.write(lambda conn: set_on_hand(conn, store_id=store["id"], sku=SKU, on_hand=on_hand,
-                                                    now=runtime.clock(), actor="test"))
-    return store
 
 
 async def level(runtime, store_id: int):

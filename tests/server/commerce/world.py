@@ -51,3 +51,13 @@ async def add_store(runtime: CommerceRuntime, name: str = "Test store", lat: flo
     fields.setdefault("opening_hours", ALWAYS_OPEN)
     store = StoreInput(name=name, lat=lat, lon=lon, **fields)
     return await runtime.db.write(lambda conn: create_store(conn, store, runtime.clock()))
+
+
+async def stocked_store(runtime: CommerceRuntime, on_hand: int, sku: str = SKU, **fields: Any) -> dict[str, Any]:
+    """A new store with `on_hand` units of `sku` counted in."""
+    from server.commerce.stock import set_on_hand
+
+    store = await add_store(runtime, **fields)
+    await runtime.db.write(lambda conn: set_on_hand(conn, store_id=store["id"], sku=sku, on_hand=on_hand,
+                                                    now=runtime.clock(), actor="test"))
+    return store

@@ -54,7 +54,8 @@ def server_pair(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Ite
     database_url = create_postgres_database()
     settings = dict(database_url=database_url, admin_key=ADMIN_KEY, demo_stores=False, redis_url=redis_url,
                     redis_channel=f"tryon:test:{uuid.uuid4().hex[:8]}", webhook_retry_base_s=0.05,
-                    webhook_max_attempts=3, webhook_timeout_s=2)
+                    webhook_max_attempts=3, webhook_timeout_s=2,
+                    webhook_allow_private=True)  # the receivers listen on 127.0.0.1
     folders: list[Path] = [tmp_path_factory.mktemp("server_a"), tmp_path_factory.mktemp("server_b")]
     with ThreadPoolExecutor(2) as pool:  # they start in parallel: each takes seconds to import its models
         starts = [pool.submit(start_server, folder, **settings) for folder in folders]

@@ -28,7 +28,7 @@ async def all_delivered(runtime, webhook_id: int, count: int):
 
 def test_an_event_reaches_each_webhook_on_its_topics_signed_with_its_secret(database_url, tmp_path):
     async def go(every, reservations):
-        async with open_commerce(database_url, tmp_path) as rt:
+        async with open_commerce(database_url, tmp_path, webhook_allow_private=True) as rt:
             to_every = await add_webhook(rt, every.url, secret="retailer-chosen-secret-123")
             to_reservations = await add_webhook(rt, reservations.url, ["reservation.*"])
             store = await add_store(rt)
@@ -58,7 +58,7 @@ def test_an_event_reaches_each_webhook_on_its_topics_signed_with_its_secret(data
 
 def test_a_refusing_webhook_is_retried_with_growing_waits_until_it_accepts(database_url, tmp_path):
     async def go(receiver):
-        async with open_commerce(database_url, tmp_path, webhook_retry_base_s=0.1) as rt:
+        async with open_commerce(database_url, tmp_path, webhook_retry_base_s=0.1, webhook_allow_private=True) as rt:
             hook = await add_webhook(rt, receiver.url)
             store = await add_store(rt)
             await count_stock(rt, store["id"], 1)
@@ -78,7 +78,8 @@ def test_a_refusing_webhook_is_retried_with_growing_waits_until_it_accepts(datab
 
 def test_a_webhook_that_keeps_refusing_fails_after_the_last_attempt_and_a_retry_delivers_it(database_url, tmp_path):
     async def go(receiver):
-        async with open_commerce(database_url, tmp_path, webhook_retry_base_s=0.02, webhook_max_attempts=3) as rt:
+        async with open_commerce(database_url, tmp_path, webhook_retry_base_s=0.02, webhook_max_attempts=3,
+                                 webhook_allow_private=True) as rt:
             hook = await add_webhook(rt, receiver.url)
             store = await add_store(rt)
             await count_stock(rt, store["id"], 1)
@@ -105,7 +106,7 @@ def test_a_backlog_for_a_hanging_webhook_does_not_hold_up_the_others(tmp_path):
     db_url = f"sqlite:///{tmp_path / 'tryon.db'}"
 
     async def go(hanging, healthy):
-        async with open_commerce(db_url, tmp_path, webhook_timeout_s=1) as rt:
+        async with open_commerce(db_url, tmp_path, webhook_timeout_s=1, webhook_allow_private=True) as rt:
             slow = await add_webhook(rt, hanging.url)
             store = await add_store(rt)
             await count_stock(rt, store["id"], *range(1, 41))  # more than a process has request slots
