@@ -439,7 +439,7 @@ def plot(results: dict, path: Path) -> None:
     axes[1].set_title("reservation latency p95 (ms)")
     axes[1].legend(fontsize=7)
     avail = results["availability"]
-    axes[2].bar([f"{a['db']}\n{a['clients']} clients" for a in avail], [a["latency_ms"]["p95"] for a in avail],
+    axes[2].bar([f"{a['db'][:6]}\n{a['clients']} cl." for a in avail], [a["latency_ms"]["p95"] for a in avail],
                 color="#4caf50")
     axes[2].axhline(TARGETS["availability_p95_ms"], color="red", ls="--", lw=1, label="target")
     axes[2].set_title(f"nearby availability p95 (ms), {results['network']}")
