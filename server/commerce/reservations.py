@@ -296,7 +296,7 @@ async def _create_in_one_statement(db: Database, request: ReservationRequest, ke
     values = _held_row(request, new_code(), slot, store.row["hold_seconds"], now)
     result = _created(values, store.row, product, now)
     return await reservations_pg.take(db, reservations_pg.Attempt(
-        store, values, store.row["fitting_capacity"], actor, _event(values), SCOPE_CREATE, key, req_hash, result))
+        store, values, actor, _event(values), SCOPE_CREATE, key, req_hash, result))
 
 
 def _event(row: RowMapping | dict[str, Any]) -> dict[str, Any]:

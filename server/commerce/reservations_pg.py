@@ -23,6 +23,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from pydantic_core import to_json
 
 from server.commerce.idempotency import Replay
@@ -122,7 +123,6 @@ class Attempt:
 
     store: CachedStore
     values: dict[str, Any]  # the reservation row
-    capacity: int
     actor: str
     event: dict[str, Any]  # reservation.created
     scope: str
@@ -134,8 +134,6 @@ class Attempt:
 async def take(db: Database, a: Attempt) -> dict[str, Any] | Replay | None:
     """The reservation made (its response), a Replay of an earlier request with the key, or None:
     not done, take the general path."""
-    import asyncpg
-
     v = a.values
     args = [v["store_id"], v["sku"], v["quantity"], v["code"], v["slot_start"],
             _json(v["contact"]) if v["contact"] is not None else None, v["tryon_session_id"], v["created_at"],
@@ -144,7 +142,7 @@ async def take(db: Database, a: Attempt) -> dict[str, Any] | Replay | None:
     statement = WITHOUT_SLOT
     if v["slot_start"] is not None:
         statement = WITH_SLOT
-        args.append(a.capacity)
+        args.append(a.store.row["fitting_capacity"])  # a slot row's capacity, if this booking creates it
     try:
         async with db.raw() as conn:
             made = await conn.fetchval(statement, *args)
