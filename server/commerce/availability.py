@@ -21,7 +21,6 @@ from sqlalchemy import Text, and_, bindparam, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.commerce import availability_pg
-
 from server.commerce.errors import InvalidRequest
 from server.commerce.geo import bounding_box, haversine_km
 from server.commerce.slots import SlotRules, free_slots, open_now, upcoming_slots

@@ -28,6 +28,7 @@ from pydantic_core import to_json
 
 from server.commerce.idempotency import Replay
 from server.commerce.slots import SlotRules
+from server.commerce.stores import rules_of
 from server.db.database import Database
 
 STORE_CACHE_SIZE = 20_000
@@ -84,9 +85,7 @@ class CachedStore:
 
     @property
     def rules(self) -> SlotRules:
-        r = self.row
-        return SlotRules(r["timezone"], r["opening_hours"], r["slot_minutes"], r["fitting_capacity"],
-                         r["booking_days"])
+        return rules_of(self.row)
 
 
 _STORES: weakref.WeakKeyDictionary[Database, dict[int, CachedStore]] = weakref.WeakKeyDictionary()
