@@ -17,12 +17,13 @@ from fastapi import FastAPI, WebSocket
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from server.api import (analytics, availability, coupons, events, products, reservations, service, staff, stock,
-                        stores, tryon_sessions, webhooks)
+from server.api import (analytics, availability, catalog_admin, coupons, events, product_renders, products,
+                        reservations, service, staff, stock, stores, tryon_sessions, webhooks)
 from server.api.code_guard import CodeGuard
-from server.catalog import ProductCatalog
+from server.catalog.renders import RenderCache
+from server.catalog.service import ProductCatalog
 from server.commerce.runtime import CommerceRuntime
-from server.commerce.tryon_sessions import TryonSessionStore, default_variants
+from server.commerce.tryon_sessions import TryonSessionStore
 from server.errors_http import install_error_handlers
 from server.log_redaction import redact_keys_in_logs
 from server.memory import freeze_startup_objects, limit_malloc_arenas
@@ -43,14 +44,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         executor = ThreadPoolExecutor(settings.frame_threads, thread_name_prefix="frames")
-        catalog = ProductCatalog()
         app.state.commerce = CommerceRuntime(settings)
-        sessions = TryonSessionStore(app.state.commerce.db, app.state.commerce.clock,
-                                     default_variants(catalog.entries()))
+        catalog = ProductCatalog(app.state.commerce.db, settings.data_dir / "catalog-files")
+        sessions = TryonSessionStore(app.state.commerce.db, app.state.commerce.clock, catalog.default_variants)
         app.state.services = StreamServices(settings, catalog, SessionRegistry(settings.max_sessions), sessions,
                                             executor)
         app.state.code_guard = CodeGuard()
+        app.state.renders = RenderCache(settings.data_dir / "render-cache")
         await app.state.commerce.start(catalog.entries())
+        await catalog.refresh()
         freeze_startup_objects()
         threading.Thread(target=_warm, args=(app.state.services,), daemon=True, name="warm").start()
         try:
@@ -65,8 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # FastAPI tries routers in this order, and each one passed costs time on every request: the
     # hot paths (reserve, nearby availability) come first. No two routers share a path.
-    for module in (reservations, availability, service, products, stores, stock, staff, coupons, tryon_sessions,
-                   analytics, webhooks, events):
+    for module in (reservations, availability, service, products, catalog_admin, product_renders, stores, stock,
+                   staff, coupons, tryon_sessions, analytics, webhooks, events):
         app.include_router(module.router)
 
     @app.websocket("/ws/tryon")
@@ -95,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.get("/staff", include_in_schema=False, response_model=None)(page("staff.html"))
     app.get("/analytics", include_in_schema=False, response_model=None)(page("analytics.html"))
     app.get("/r/{code}", include_in_schema=False, response_model=None)(page("reservation.html"))
+    app.get("/products/{product_id}", include_in_schema=False, response_model=None)(page("product.html"))
 
     if (web / "src").is_dir():
         app.mount("/static", StaticFiles(directory=web / "src"), name="static")

@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from server.commerce.errors import (Conflict, Forbidden, IdempotencyKeyReused, InsufficientStock, InvalidRequest,
                                     NotAuthorised, NotFound, PayloadTooLarge, SlotFull, StaleStock)
-from tryon.errors import CatalogError, TryonError, UnknownProduct, UnknownVariant, UnsupportedModel
+from tryon.errors import (CatalogError, InvalidViewRequest, TryonError, UnknownProduct, UnknownVariant,
+                          UnsupportedModel)
 
 log = logging.getLogger("tryon.server")
 
@@ -20,6 +21,7 @@ STATUS_BY_ERROR: tuple[tuple[type[TryonError], int], ...] = (
     (UnknownProduct, 404),
     (UnknownVariant, 404),
     (UnsupportedModel, 422),
+    (InvalidViewRequest, 422),
     (CatalogError, 503),
     (NotFound, 404),
     (Conflict, 409),
@@ -46,6 +48,9 @@ def error_body(exc: TryonError) -> dict[str, Any]:
         body.update(store_id=exc.store_id, slot_start=exc.slot_start)
     elif isinstance(exc, StaleStock):
         body.update(expected_version=exc.expected, version=exc.actual)
+    problems = getattr(exc, "problems", None)  # a rejected 3D model: every problem found
+    if problems:
+        body["problems"] = [p.to_dict() for p in problems]
     return body
 
 

@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from server.catalog import ProductCatalog
-from server.commerce.catalog_sync import sync_catalog
+from server.catalog.service import ProductCatalog
+from server.catalog.bundled import sync_catalog
 from server.commerce.clock import utc_now
 from server.commerce.stock_import import ImportReport, import_stock_csv
 from server.db.database import Database

@@ -127,6 +127,98 @@ def video(
     out.print(f"wrote {out_path}: {frames} frames, product shown on {dressed}")
 
 
+catalog_app = typer.Typer(help="The product catalog in the service's database: import retailers' 3D models, "
+                          "list, show, update, retire.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+DatabaseOpt = typer.Option(None, "--database-url", help="Default: TRYON_DATABASE_URL, else the service's SQLite file.")
+
+
+@catalog_app.command("import")
+def catalog_import(
+    path: Path = typer.Argument(..., exists=True, help="A .glb, .gltf (with its .bin and textures beside it), .obj "
+                                "or .zip; a folder of them; or a CSV/JSON manifest (path,id,name,category,...)."),
+    product_id: Optional[str] = typer.Option(None, "--id", help="Product id (default: from the name or file name)."),
+    name: Optional[str] = typer.Option(None, "--name", help="Display name (default: from the file name)."),
+    category: str = typer.Option("other", "--category", help="glasses, sunglasses, hat, earrings or other."),
+    description: str = typer.Option("", "--description"),
+    unit: Optional[str] = typer.Option(None, "--unit", help="The file's unit (m, cm, mm, inch) when detection "
+                                       "guesses wrong."),
+    max_triangles: int = typer.Option(60_000, "--max-triangles", help="Decimate the live try-on copy to this."),
+    max_texture: int = typer.Option(2048, "--max-texture", help="Downscale textures larger than this (px)."),
+    replace_model: bool = typer.Option(False, "--replace", help="Give the existing product --id this new model."),
+    database_url: Optional[str] = DatabaseOpt,
+) -> None:
+    """Import 3D models as catalog products; every problem of a rejected file is listed, and a
+    rejected file writes nothing."""
+    from server.catalog.cli import run_import
+    from server.catalog.importer import ImportRequest
+
+    defaults = ImportRequest(product_id, name, category, description, unit, max_triangles, max_texture,
+                             replace=replace_model)
+    outcomes = run_import(path, defaults, database_url, out)
+    for outcome in outcomes:
+        for problem in outcome.problems:
+            err.print(f"  {outcome.source}: [{problem.get('severity')}] {problem.get('code')}: {problem.get('message')}")
+    if not all(o.ok for o in outcomes):
+        raise typer.Exit(1)
+
+
+@catalog_app.command("list")
+def catalog_list(all_products: bool = typer.Option(False, "--all", help="Retired products too."),
+                 database_url: Optional[str] = DatabaseOpt) -> None:
+    """The products with their SKUs, prices, sizes and triangle counts."""
+    from server.catalog.cli import run_list
+
+    run_list(database_url, out, all_products)
+
+
+@catalog_app.command("show")
+def catalog_show(product_id: str = typer.Argument(...), database_url: Optional[str] = DatabaseOpt) -> None:
+    """One product as JSON, with its import report and suggested fit."""
+    from server.catalog.cli import run_show
+
+    run_show(product_id, database_url, out)
+
+
+@catalog_app.command("update")
+def catalog_update(
+    product_id: str = typer.Argument(...),
+    name: Optional[str] = typer.Option(None, "--name"),
+    description: Optional[str] = typer.Option(None, "--description"),
+    category: Optional[str] = typer.Option(None, "--category"),
+    active: Optional[bool] = typer.Option(None, "--active/--retired"),
+    width_mm: Optional[float] = typer.Option(None, "--width-mm", help="The product's true width (glasses: frame front)."),
+    confirm_fit: bool = typer.Option(False, "--confirm-fit", help="Mark the suggested fit as checked."),
+    price: list[str] = typer.Option([], "--price", help="VARIANT=AMOUNT, e.g. black=129.90 (repeatable)."),
+    database_url: Optional[str] = DatabaseOpt,
+) -> None:
+    """Change a product's names, category, fit or prices."""
+    from server.catalog.cli import run_update
+
+    values = {k: v for k, v in {"name": name, "description": description, "category": category,
+                                "active": active}.items() if v is not None}
+    fit: dict = {}
+    if width_mm is not None:
+        fit["real_width_mm"] = width_mm
+    if confirm_fit:
+        fit["confirmed"] = True
+    prices = {}
+    for item in price:
+        variant, sep, amount = item.partition("=")
+        if not sep:
+            _fail(f"--price {item!r}: write VARIANT=AMOUNT, e.g. black=129.90")
+        prices[variant] = amount
+    run_update(product_id, values, fit, prices, database_url, out)
+
+
+@catalog_app.command("delete")
+def catalog_delete(product_id: str = typer.Argument(...), database_url: Optional[str] = DatabaseOpt) -> None:
+    """Retire a product: off the catalog, its SKUs kept for old reservations and the ledger."""
+    from server.catalog.cli import run_retire
+
+    run_retire(product_id, database_url, out)
+
+
 @app.command()
 def products() -> None:
     """List the bundled product catalog."""

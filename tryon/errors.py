@@ -43,3 +43,24 @@ class UnreadableVideo(TryonError):
 
 class CatalogError(TryonError):
     """The bundled catalog file is missing or malformed, or a category name is unknown."""
+
+
+
+# Appended section (this file grows by appending): imports placed here on purpose.
+from tryon.products.problems import Problem, summarise  # noqa: E402  (stdlib-only module, no cycle)
+
+
+class ModelRejected(UnsupportedModel):
+    """A model file failed the import checks. `problems` holds every error found (and any
+    warnings), so a retailer can fix them all before uploading again; str() names them all."""
+
+    def __init__(self, problems: tuple[Problem, ...] | list[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__(summarise(self.problems))
+
+    def __reduce__(self) -> tuple[type, tuple[tuple[Problem, ...]]]:
+        return (type(self), (self.problems,))  # survives pickling (process pools) with its problems
+
+
+class InvalidViewRequest(TryonError):
+    """A product picture was asked for with a size, background colour or frame count out of range."""

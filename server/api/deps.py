@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from server.catalog import ProductCatalog
+from server.catalog.service import ProductCatalog
 from server.settings import Settings
 from server.stream.ws import StreamServices
 

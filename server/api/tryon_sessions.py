@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.api.auth import CommerceDep
 from server.api.deps import CatalogDep
 from server.api.idempotent import IdempotencyKey, idempotent_create
-from server.commerce.tryon_sessions import (default_variants, get_session_record, get_summary, record_from_api,
+from server.commerce.tryon_sessions import (get_session_record, get_summary, record_from_api,
                                             record_session, require_known_variants)
 
 router = APIRouter(tags=["try-on sessions"])
@@ -46,7 +46,7 @@ async def record(body: TryonSessionCreate, commerce: CommerceDep, catalog: Catal
                  idempotency_key: IdempotencyKey = None) -> Any:
     now = commerce.clock()
     session = record_from_api(body.id, body.started_at, body.ended_at, body.store_id,
-                              [(i.product_id, i.variant) for i in body.items], default_variants(catalog.entries()), now)
+                              [(i.product_id, i.variant) for i in body.items], catalog.default_variants, now)
 
     async def work(conn: AsyncConnection) -> dict[str, Any]:
         await require_known_variants(conn, session.items)

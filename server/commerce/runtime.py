@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from server.admin_key import resolve_admin_key
-from server.commerce.catalog_sync import CatalogEntry, sync_catalog
+from server.catalog.bundled import CatalogEntry, sync_catalog
 from server.commerce.clock import utc_now
 from server.commerce.demo import seed_demo_stores
 from server.commerce.idempotency import forget_older_than

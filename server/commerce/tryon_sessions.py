@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.commerce.catalog_sync import CatalogEntry
+from server.catalog.bundled import CatalogEntry
 from server.commerce.errors import InvalidRequest, TryonSessionNotFound, UnknownSku
 from server.commerce.stores import get_store
 from server.commerce.timestamps import iso_z

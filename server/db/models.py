@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, MetaData,
-                        String, Text, UniqueConstraint, text)
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, LargeBinary,
+                        MetaData, String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from server.db.types import UTCDateTime
@@ -36,25 +36,79 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-# --- catalog (synced from the engine's catalog at start; a later issue makes it the source) ---
+# --- catalog: products, their SKUs, their 3D model uploads ---
 
 class ProductRow(Base):
+    """A catalog product. source "bundled": from the engine's demo catalog (assets/products),
+    re-synced at start until an admin edits it; "import": a retailer's model, whose current
+    prepared asset is asset_id. Never deleted while SKUs are referenced: deactivated instead."""
+
     __tablename__ = "products"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    source: Mapped[str] = mapped_column(String(16), default="bundled", server_default="bundled")
+    # {"real_width_mm": float|None, "fit_to_face": bool, "offset_mm": [x,y,z], "confirmed": bool}
+    fit: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    default_variant: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    asset_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # product_assets.id, see ProductAsset
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # bumped by every change
+    edited: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))  # by an admin
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Sku(Base):
-    """One sellable variant of a product: what stock, reservations and coupons refer to."""
+    """One sellable variant of a product: what stock, reservations and coupons refer to.
+    model_variant names the KHR_materials_variants entry the 3D model shows for it (None: the
+    model's default look)."""
 
     __tablename__ = "skus"
     sku: Mapped[str] = mapped_column(String(64), primary_key=True)
     product_id: Mapped[str] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
     variant: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    colour: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    size: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    model_variant: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    price_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # display order
     __table_args__ = (UniqueConstraint("product_id", "variant", name="uq_skus_product_variant"),)
+
+
+class ProductAsset(Base):
+    """One upload of a product's 3D model: the original file as received and the prepared copy
+    (product frame, decimated, textures capped) the renderer and browsers use, with the import
+    report. Kept per upload, so replacing a model keeps the history."""
+
+    __tablename__ = "product_assets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    source_format: Mapped[str] = mapped_column(String(8))  # glb, gltf, obj, zip
+    original_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    prepared_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    # {"problems": [...warnings], "steps": [...], "fit_suggestion": {...}}
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    variants: Mapped[list[str]] = mapped_column(JSON, default=list)
+    size_mm: Mapped[list[float]] = mapped_column(JSON, default=list)
+    original_triangles: Mapped[int] = mapped_column(Integer)
+    prepared_triangles: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Blob(Base):
+    """Content-addressed file bytes (model uploads and prepared models), in the database so every
+    server process and machine reads the same files with no shared disk."""
+
+    __tablename__ = "blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 # --- stores and stock ---

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from server.db.models import (Campaign, Coupon, FittingSlot, IdempotencyRecord, OutboxEvent, ProductRow, Reservation,
-                              Sku, StaffKey, StaffKeyStore, Stock, StockLedgerEntry, Store,
+from server.db.models import (Blob, Campaign, Coupon, FittingSlot, IdempotencyRecord, OutboxEvent, ProductAsset,
+                              ProductRow, Reservation, Sku, StaffKey, StaffKeyStore, Stock, StockLedgerEntry, Store,
                               TryonSession, TryonSessionItem, Webhook, WebhookDelivery)
 
+ASSETS = ProductAsset.__table__
+BLOBS = Blob.__table__
 CAMPAIGNS = Campaign.__table__
 COUPONS = Coupon.__table__
 DELIVERIES = WebhookDelivery.__table__

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from server.commerce.errors import InvalidTopic
 
-KNOWN_FAMILIES = ("stock", "reservation", "coupon")
+KNOWN_FAMILIES = ("stock", "reservation", "coupon", "product")
 PUBLIC_FAMILIES = frozenset({"stock"})  # stock levels are public already (GET .../stock/{sku})
 MAX_PATTERNS = 20
 _PATTERN = re.compile(r"^(\*|[a-z][a-z_]*\.(\*|[a-z][a-z_]*))$")

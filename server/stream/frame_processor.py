@@ -42,7 +42,7 @@ class FrameProcessor:
         self._limits = limits
         self._pipeline: TryOnPipeline | None = None
         self._pipeline_key: tuple[int, bool] | None = None
-        self._product_key: tuple[str | None, str | None] = (None, None)
+        self._product_key: tuple[Product | None, str | None] = (None, None)
         self._fov: float | None = None
 
     def process(self, message: FrameMessage, config: StreamConfig, product: Product | None) -> ProcessedFrame:
@@ -97,9 +97,9 @@ class FrameProcessor:
         if self._fov != config.fov_deg:
             self._pipeline.set_fov(config.fov_deg)
             self._fov = config.fov_deg
-        product_key = (product.id if product else None, config.variant)
+        product_key = (product, config.variant)  # a re-imported model is a new Product (its model_path)
         if product_key != self._product_key:
-            self._pipeline.set_product(product, config.variant)
+            self._pipeline.set_product(product, product.look(config.variant) if product else None)
             self._product_key = product_key
         return self._pipeline
 

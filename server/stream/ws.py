@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from server.catalog import ProductCatalog
+from server.catalog.service import ProductCatalog
 from server.commerce.tryon_sessions import TryonSessionStore
 from server.memory import trim_heap
 from server.settings import Settings
@@ -265,7 +265,7 @@ class _SessionRunner:
         if config.product is None:
             return None
         try:
-            product = self.services.catalog.get(config.product)
+            product = await self.services.catalog.product(config.product)
             await asyncio.get_running_loop().run_in_executor(
                 self.services.executor, self.services.catalog.check_variant, product, config.variant)
         except UnknownProduct as exc:

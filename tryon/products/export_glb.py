@@ -41,7 +41,7 @@ from PIL import Image
 from tryon.products.gltf_textures import texture_rgba
 from tryon.products.model import Material, Primitive, ProductModel
 
-__all__ = ["FRAME_DESCRIPTION", "GENERATOR", "product_model_glb"]
+__all__ = ["FRAME_DESCRIPTION", "GENERATOR", "product_model_glb", "product_model_glb_with_variants"]
 
 GENERATOR = "tryon product_model_glb"
 FRAME_DESCRIPTION = (
@@ -51,6 +51,7 @@ FRAME_DESCRIPTION = (
 MM_PER_METRE = 1000.0
 
 TRANSMISSION_EXT = "KHR_materials_transmission"
+VARIANTS_EXT = "KHR_materials_variants"
 EMISSIVE_STRENGTH_EXT = "KHR_materials_emissive_strength"
 
 _GLB_MAGIC = b"glTF"
@@ -84,6 +85,36 @@ def product_model_glb(model: ProductModel, variant: str | None = None) -> bytes:
     return writer.finish(primitives)
 
 
+def product_model_glb_with_variants(model: ProductModel, jpeg_quality: int | None = 92) -> bytes:
+    """The model as GLB with its default materials and every variant as KHR_materials_variants
+    (variant names and order kept), so one file holds all of a product's looks: the catalog's
+    prepared copy, which load.read_model reads back to the same variants.
+
+    jpeg_quality: opaque textures of JPEG_FROM_PIXELS or more are stored as JPEG (as most shops'
+    models already are): five 2048 px PNG maps make a 24 MB download, as JPEG about 4 MB.
+    """
+    if not model.primitives:
+        raise ValueError("the model has no primitives, so there is nothing to export")
+    writer = _GlbWriter(jpeg_quality)
+    names = list(model.variant_materials)
+    primitives = []
+    for i, primitive in enumerate(model.primitives):
+        spec = writer.primitive(primitive, primitive.material)
+        by_material: dict[int, list[int]] = {}
+        for v, name in enumerate(names):
+            material = model.variant_materials[name][i]
+            index = writer.material_index(material, untextured=primitive.uvs is None)
+            by_material.setdefault(index, []).append(v)
+        if by_material:
+            mappings = [{"material": m, "variants": vs} for m, vs in by_material.items()]
+            spec["extensions"] = {VARIANTS_EXT: {"mappings": mappings}}
+        primitives.append(spec)
+    if names:
+        writer.extensions_used.add(VARIANTS_EXT)
+        writer.document_extensions[VARIANTS_EXT] = {"variants": [{"name": n} for n in names]}
+    return writer.finish(primitives)
+
+
 def _textures(material: Material) -> tuple[np.ndarray | None, ...]:
     return (
         material.base_color_texture,
@@ -106,7 +137,8 @@ def _untextured(material: Material) -> Material:
 class _GlbWriter:
     """Accumulates the binary chunk and the glTF arrays, in first-use order."""
 
-    def __init__(self) -> None:
+    def __init__(self, jpeg_quality: int | None = None) -> None:
+        self.jpeg_quality = jpeg_quality
         self.blob = bytearray()
         self.buffer_views: list[dict[str, Any]] = []
         self.accessors: list[dict[str, Any]] = []
@@ -114,6 +146,7 @@ class _GlbWriter:
         self.images: list[dict[str, Any]] = []
         self.textures: list[dict[str, Any]] = []
         self.extensions_used: set[str] = set()
+        self.document_extensions: dict[str, Any] = {}
         # Keyed by id() of Materials the model holds (alive for the whole export).
         self._material_index: dict[tuple[int, bool], int] = {}
         self._image_texture: dict[bytes, int] = {}
@@ -137,7 +170,7 @@ class _GlbWriter:
         return {
             "attributes": attributes,
             "indices": self._index_accessor(indices, len(positions)),
-            "material": self._material(material, untextured=not has_uvs),
+            "material": self.material_index(material, untextured=not has_uvs),
             "mode": _TRIANGLES,
             "extras": {"name": primitive.name},
         }
@@ -181,7 +214,7 @@ class _GlbWriter:
 
     # --- materials -----------------------------------------------------------------------------
 
-    def _material(self, material: Material, *, untextured: bool) -> int:
+    def material_index(self, material: Material, *, untextured: bool) -> int:
         untextured = untextured and any(t is not None for t in _textures(material))
         key = (id(material), untextured)
         if key not in self._material_index:
@@ -229,8 +262,9 @@ class _GlbWriter:
         pixels = texture_rgba(image)
         key = hashlib.sha256(repr(pixels.shape).encode() + pixels.tobytes()).digest()
         if key not in self._image_texture:
-            view = self._view(_png_bytes(pixels), None)
-            self.images.append({"bufferView": view, "mimeType": "image/png"})
+            data, mime = _image_bytes(pixels, self.jpeg_quality)
+            view = self._view(data, None)
+            self.images.append({"bufferView": view, "mimeType": mime})
             self.textures.append({"sampler": 0, "source": len(self.images) - 1})
             self._image_texture[key] = len(self.textures) - 1
         return self._image_texture[key]
@@ -256,6 +290,8 @@ class _GlbWriter:
             ]
             document["images"] = self.images
             document["textures"] = self.textures
+        if self.document_extensions:
+            document["extensions"] = self.document_extensions
         if self.extensions_used:
             document["extensionsUsed"] = sorted(self.extensions_used)
         text = json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
@@ -263,6 +299,20 @@ class _GlbWriter:
         chunks = struct.pack("<II", len(text), _CHUNK_JSON) + text
         chunks += struct.pack("<II", len(self.blob), _CHUNK_BIN) + bytes(self.blob)
         return struct.pack("<4sII", _GLB_MAGIC, _GLB_VERSION, 12 + len(chunks)) + chunks
+
+
+JPEG_FROM_PIXELS = 256 * 256  # smaller maps (flat colours, masks) stay PNG: exact and already small
+
+
+def _image_bytes(pixels: np.ndarray, jpeg_quality: int | None) -> tuple[bytes, str]:
+    """(encoded image, its MIME type): JPEG for a large opaque RGB(A) image when asked, else PNG."""
+    opaque = pixels.shape[2] in (1, 3) or bool((pixels[:, :, -1] == 255).all())
+    if jpeg_quality is None or not opaque or pixels.shape[0] * pixels.shape[1] < JPEG_FROM_PIXELS:
+        return _png_bytes(pixels), "image/png"
+    rgb = pixels[:, :, :3] if pixels.shape[2] >= 3 else np.repeat(pixels[:, :, :1], 3, axis=2)
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb)).save(buffer, format="JPEG", quality=jpeg_quality, subsampling=0)
+    return buffer.getvalue(), "image/jpeg"
 
 
 def _png_bytes(pixels: np.ndarray) -> bytes:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
-import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,22 +39,7 @@ READABLE_REQUIRED_EXTENSIONS = frozenset(
     }
 )
 
-_GLB_MAGIC = b"glTF"
-_CHUNK_JSON = 0x4E4F534A
-_CHUNK_BIN = 0x004E4942
 _URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
-
-# First bytes of formats people commonly mistake for glTF, so the message can say what it is.
-_KNOWN_MAGIC = (
-    (b"Kaydara FBX Binary", "an FBX file"),
-    (b"PK\x03\x04", "a ZIP archive (USDZ or zipped model?)"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"solid ", "an ASCII STL file"),
-    (b"ply", "a PLY file"),
-    (b"#usda", "a USD file"),
-    (b"<?xml", "an XML file (COLLADA .dae?)"),
-)
 
 
 @dataclass(eq=False)
@@ -132,14 +115,18 @@ class GltfFile:
 
 def read_gltf_file(path: str | Path) -> GltfFile:
     """Read and check a .glb or .gltf file and its buffers. Raises UnsupportedModel."""
+    # The container checks are the pre-flight's (which lists every problem); here the first ends it.
+    from tryon.products.preflight_container import read_container, read_model_bytes
+    from tryon.products.problems import ProblemLog
+
     path = Path(path)
-    data = _read_model_bytes(path)
-    if data[:4] == _GLB_MAGIC:
-        document, glb_bin = _split_glb(path, data)
-    elif data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
-        document, glb_bin = _parse_json(path, data, "the file"), None
-    else:
-        raise UnsupportedModel(f"{path}: not a glTF file: {_describe_foreign(data)}; {_EXPORT_HINT}")
+    log = ProblemLog(str(path))
+    data = read_model_bytes(path, log)
+    container = read_container(data, log) if data is not None else None
+    first_error = next((p for p in log.problems if p.severity == "error"), None)
+    if first_error is not None or container is None or data is None:
+        raise UnsupportedModel(first_error.message if first_error else f"{path}: not a readable glTF file")
+    document, glb_bin = container.document, container.glb_bin
     _check_version_and_extensions(path, document)
     gltf = GltfFile(path=path, document=document, buffers=[], bytes_read=len(data))
     with malformed_as_unsupported(gltf):
@@ -163,87 +150,6 @@ def malformed_as_unsupported(gltf: GltfFile) -> Iterator[None]:
 
 
 _EXPORT_HINT = "export the model as glTF 2.0 (.glb), e.g. from Blender: File > Export > glTF 2.0"
-
-
-def _read_model_bytes(path: Path) -> bytes:
-    if not path.exists():
-        raise UnsupportedModel(f"{path}: no such file; check the path (a .glb or .gltf file is expected)")
-    if not path.is_file():
-        raise UnsupportedModel(f"{path}: is a folder, not a model file; pass the .glb or .gltf inside it")
-    size = path.stat().st_size
-    if size == 0:
-        raise UnsupportedModel(f"{path}: the file is empty (0 bytes); {_EXPORT_HINT}")
-    if size > MAX_MODEL_BYTES:
-        raise UnsupportedModel(
-            f"{path}: the file is {size / 2**20:.0f} MB, over the {MAX_MODEL_BYTES // 2**20} MB limit; "
-            "shrink its textures or geometry (e.g. gltf-transform resize / simplify)"
-        )
-    return path.read_bytes()
-
-
-def _describe_foreign(data: bytes) -> str:
-    for magic, name in _KNOWN_MAGIC:
-        if data.startswith(magic):
-            return f"it looks like {name}"
-    return f"it starts with bytes {data[:8]!r}, neither the GLB magic b'glTF' nor JSON"
-
-
-def _split_glb(path: Path, data: bytes) -> tuple[dict[str, Any], bytes | None]:
-    """Parse the GLB container: 12-byte header, a JSON chunk, then an optional BIN chunk."""
-    if len(data) < 20:
-        raise UnsupportedModel(f"{path}: truncated GLB: only {len(data)} bytes; fetch or export the file again")
-    _, version, declared = struct.unpack_from("<4sII", data, 0)
-    if version != 2:
-        raise UnsupportedModel(f"{path}: GLB container version {version}; only glTF 2.0 is supported, {_EXPORT_HINT}")
-    if declared > len(data):
-        raise UnsupportedModel(
-            f"{path}: truncated GLB: the header declares {declared} bytes but the file has {len(data)}; "
-            "the download or copy was cut short, fetch the file again"
-        )
-    document: dict[str, Any] | None = None
-    glb_bin: bytes | None = None
-    offset, index = 12, 0
-    while offset + 8 <= declared:
-        length, kind = struct.unpack_from("<II", data, offset)
-        start, end = offset + 8, offset + 8 + length
-        if end > declared:
-            raise UnsupportedModel(
-                f"{path}: truncated GLB: chunk {index} declares {length} bytes but only "
-                f"{declared - start} remain; fetch or export the file again"
-            )
-        if index == 0 and kind != _CHUNK_JSON:
-            raise UnsupportedModel(f"{path}: corrupt GLB: the first chunk is not JSON; {_EXPORT_HINT}")
-        if kind == _CHUNK_JSON and document is None:
-            document = _parse_json(path, data[start:end].rstrip(b"\x00 "), "the GLB's JSON chunk")
-        elif kind == _CHUNK_BIN and glb_bin is None:
-            glb_bin = data[start:end]
-        offset, index = end, index + 1
-    if document is None:
-        raise UnsupportedModel(f"{path}: corrupt GLB: no JSON chunk; {_EXPORT_HINT}")
-    return document, glb_bin
-
-
-def _parse_json(path: Path, raw: bytes, where: str) -> dict[str, Any]:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UnsupportedModel(
-            f"{path}: {where} is not UTF-8 text ({exc.reason} at byte {exc.start}); {_EXPORT_HINT}"
-        ) from exc
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UnsupportedModel(
-            f"{path}: {where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}; "
-            "the file is damaged or hand-edited, re-export it"
-        ) from exc
-    except RecursionError as exc:
-        raise UnsupportedModel(f"{path}: {where} nests JSON too deeply to be glTF") from exc
-    if not isinstance(document, dict):
-        raise UnsupportedModel(
-            f"{path}: {where} holds a JSON {type(document).__name__}, not a glTF object; {_EXPORT_HINT}"
-        )
-    return document
 
 
 def _check_version_and_extensions(path: Path, document: dict[str, Any]) -> None:

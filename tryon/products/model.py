@@ -126,3 +126,13 @@ class Product:
     model_path: str
     variants: tuple[str, ...] = ()
     description: str = ""
+    # (catalog variant, model variant): which of the model's looks (KHR_materials_variants name,
+    # None: its default materials) a variant shows, where the two names differ, e.g. sizes.
+    looks: tuple[tuple[str, str | None], ...] = ()
+
+    def look(self, variant: str | None) -> str | None:
+        """The model variant to draw for a catalog variant (the same name unless `looks` says)."""
+        for name, look in self.looks:
+            if name == variant:
+                return look
+        return variant

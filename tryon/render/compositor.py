@@ -108,31 +108,65 @@ class Compositor:
         items: Sequence[RenderItem],
         occluders: Sequence[Occluder],
         in_place: bool = False,
+        light: SceneLight | None = None,
     ) -> np.ndarray:
         """The frame with `items` drawn over it: (H, W, 3) uint8 BGR, a new array, or with
         `in_place` frame_bgr itself (a stream that owns its decoded frames saves a full-frame
         copy, ~0.1 ms at 640x480 and more in cache misses downstream).
 
         frame_bgr: (H, W, 3) uint8 BGR, sRGB-encoded; camera: intrinsics for exactly W x H.
-        Items and occluders are in the camera frame (mm, OpenCV axes).
+        Items and occluders are in the camera frame (mm, OpenCV axes). `light` replaces the
+        light estimated from the frame (a studio light for product pictures on a plain backdrop).
         """
         _check_frame(frame_bgr, camera)
         writable = in_place and frame_bgr.flags.c_contiguous and frame_bgr.flags.writeable
         out = frame_bgr if writable else np.array(frame_bgr, order="C", copy=True)
         if not items:
             return out
-        light = estimate_scene_light(out)
-        # Made before taking the GL lock: the first time, decimating a heavy model takes a while.
-        levels = [model_detail_levels(item.model) if self.level_of_detail else None for item in items]
-        with current_context():
-            try:
-                result = self._render_patch(out, camera, items, levels, occluders, light)
-            finally:
-                self.models.release_retired()
+        result = self._render_locked(out, camera, items, occluders, light, components=3)
         if result is not None:
             (x0, y0, x1, y1), patch = result
             out[y0:y1, x0:x1] = patch
         return out
+
+    def render_coverage(self, camera: CameraIntrinsics, items: Sequence[RenderItem], light: SceneLight) -> np.ndarray:
+        """The items over nothing: (H, W, 4) uint8 BGRA, premultiplied, alpha = how much of each
+        pixel the products cover (see-through parts partly, 0 where none is drawn).
+
+        Colour is linear light times alpha, sRGB-encoded (what the targets store): drawn over
+        black, the background adds nothing, and the framebuffer's alpha already holds how much of
+        it shows through (pbr.frag), so one pass gives both.
+        """
+        black = np.zeros((camera.height, camera.width, 3), np.uint8)
+        out = np.zeros((camera.height, camera.width, 4), np.uint8)
+        if not items:
+            return out
+        result = self._render_locked(black, camera, items, (), light, components=4)
+        if result is not None:
+            (x0, y0, x1, y1), patch = result
+            patch[..., 3] = 255 - patch[..., 3]  # the targets keep how much background shows
+            out[y0:y1, x0:x1] = patch
+        return out
+
+    def _render_locked(
+        self,
+        frame_bgr: np.ndarray,
+        camera: CameraIntrinsics,
+        items: Sequence[RenderItem],
+        occluders: Sequence[Occluder],
+        light: SceneLight | None,
+        components: int,
+    ) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
+        """_render_patch under the GL lock; the light is estimated from the frame unless given."""
+        if light is None:
+            light = estimate_scene_light(frame_bgr)
+        # Made before taking the GL lock: the first time, decimating a heavy model takes a while.
+        levels = [model_detail_levels(item.model) if self.level_of_detail else None for item in items]
+        with current_context():
+            try:
+                return self._render_patch(frame_bgr, camera, items, levels, occluders, light, components)
+            finally:
+                self.models.release_retired()
 
     def _render_patch(
         self,
@@ -142,9 +176,11 @@ class Compositor:
         levels: Sequence[ModelDetailLevels | None],
         occluders: Sequence[Occluder],
         light: SceneLight,
+        components: int = 3,
     ) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
-        """Draw the items over the patch of the frame they can cover: (pixel box, BGR patch),
-        or None when none of them is in view. Needs the GL context current."""
+        """Draw the items over the patch of the frame they can cover: (pixel box, BGR patch, or
+        BGRA with `components` 4, alpha = how much of the frame shows), or None when none of them
+        is in view. Needs the GL context current."""
         gpu_items = [(item, self.models.get(item.model_key, item.model, lv)) for item, lv in zip(items, levels)]
         outlines = [_transform(item.camera_from_model, gpu.outline) for item, gpu in gpu_items]
         box = screen_footprint(camera, outlines[0] if len(outlines) == 1 else np.concatenate(outlines), EDGE_PAD_PX)
@@ -160,7 +196,7 @@ class Compositor:
         draws = self._plan(gpu_items, clip_from_camera, camera.fx)
         self._write_frame_block(light, view, clip_from_camera)
         self._draw_patch(patch, clip_from_camera, draws, occluders)
-        result = np.empty((y1 - y0, x1 - x0, 3), np.uint8)
+        result = np.empty((y1 - y0, x1 - x0, components), np.uint8)
         self.targets.read_into(result)
         return box, result
 

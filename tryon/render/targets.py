@@ -95,10 +95,11 @@ class PatchTargets:
             self._resolve.draw(self.scene, self.read_fbo, width, height)
 
     def read_into(self, out: np.ndarray) -> None:
-        """Read the (H, W, 3) uint8 patch at the origin into `out` (row 0 = top)."""
+        """Read the (H, W, 3) uint8 BGR patch at the origin into `out` (row 0 = top), or BGRA
+        where `out` has 4 channels (alpha: how much of the uploaded frame still shows)."""
         assert self.read_fbo is not None
-        height, width = out.shape[:2]
-        self.read_fbo.read_into(out, viewport=(0, 0, width, height), components=3, alignment=1)
+        height, width, components = out.shape
+        self.read_fbo.read_into(out, viewport=(0, 0, width, height), components=components, alignment=1)
 
     def release(self) -> None:
         """Free the textures and framebuffers (the resolve program stays until `close`)."""

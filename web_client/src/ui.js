@@ -33,7 +33,9 @@ export class ShopperPage {
   // --- catalog ---------------------------------------------------------------------------------
 
   fillProducts(products) {
-    this.products = products;
+    // Only what can be worn: furniture or shoes have a product page (3D view) but no face to sit on.
+    this.products = products.filter((product) => product.wearable !== false);
+    products = this.products;
     for (const product of products) {
       const option = new Option(product.name ?? product.id, product.id);
       option.dataset.category = product.category ?? "";

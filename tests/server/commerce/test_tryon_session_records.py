@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from server.catalog import ProductCatalog
+from server.catalog.service import ProductCatalog
 from server.commerce.errors import InvalidRequest, TryonSessionNotFound, UnknownSku, UnknownStore
 from server.commerce.tryon_sessions import (SessionRecord, TriedItem, TryonSessionStore, default_variants,
                                             get_session_record, merged, record_from_api, record_session,

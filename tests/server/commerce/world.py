@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from server.catalog import ProductCatalog
+from server.catalog.service import ProductCatalog
 from server.commerce.runtime import CommerceRuntime
 from server.commerce.stores import StoreInput, create_store
 from server.settings import Settings
