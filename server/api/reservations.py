@@ -93,6 +93,9 @@ async def cancel(code: str, request: Request, commerce: CommerceDep) -> dict[str
     return await _by_code(request, lambda: transition(commerce.db, code, Action.CANCEL, commerce.clock, "shopper"))
 
 
+QUIET_ZONE = 4  # modules of white round the code, as the QR standard asks: with 2, ~4% of codes did not scan
+
+
 def _qr(request: Request, code: str):
     base = str(request.app.state.services.settings.public_url or request.base_url).rstrip("/")
     return segno.make(f"{base}/r/{code}", error="m")
@@ -104,7 +107,7 @@ async def qr_png(code: str, request: Request, commerce: CommerceDep,
                  scale: int = Query(8, ge=1, le=40)) -> Response:
     found = await reservation(code, request, commerce)
     out = io.BytesIO()
-    _qr(request, found["code"]).save(out, kind="png", scale=scale, border=2)
+    _qr(request, found["code"]).save(out, kind="png", scale=scale, border=QUIET_ZONE)
     return Response(out.getvalue(), media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 
@@ -113,7 +116,7 @@ async def qr_png(code: str, request: Request, commerce: CommerceDep,
 async def qr_svg(code: str, request: Request, commerce: CommerceDep) -> Response:
     found = await reservation(code, request, commerce)
     out = io.BytesIO()
-    _qr(request, found["code"]).save(out, kind="svg", scale=8, border=2, xmldecl=False)
+    _qr(request, found["code"]).save(out, kind="svg", scale=8, border=QUIET_ZONE, xmldecl=False)
     return Response(out.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
 
 

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.db.tables import PRODUCTS, SKUS
 from tryon.products.model import Product
+
+PG_CATALOG_SYNC_LOCK = 7_343_003  # advisory lock key (7_343_001: migrations, 7_343_002: demo stores)
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,13 @@ def entry_for(product: Product) -> CatalogEntry:
 
 
 async def sync_catalog(conn: AsyncConnection, entries: Iterable[CatalogEntry], now: datetime | None = None) -> int:
-    """Bring the bundled rows in line with `entries`; the number of bundled SKUs listed."""
+    """Bring the bundled rows in line with `entries`; the number of bundled SKUs listed.
+
+    Every process runs it at start: on PostgreSQL an advisory lock makes the second wait and then
+    see the first one's rows (SQLite's write transactions are serial already)."""
     entries = list(entries)
+    if conn.dialect.name != "sqlite":
+        await conn.execute(text("select pg_advisory_xact_lock(:k)"), {"k": PG_CATALOG_SYNC_LOCK})
     rows = {r.id: r for r in (await conn.execute(select(PRODUCTS))).all()}
     for entry in entries:
         values = {"name": entry.name, "category": entry.category, "description": entry.description,

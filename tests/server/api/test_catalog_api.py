@@ -254,3 +254,35 @@ def test_every_server_process_sees_an_import_and_an_edit_within_seconds(models, 
             with httpx.Client(base_url=live.http, timeout=30) as fresh:
                 names.add(fresh.get("/api/products/shared-box").json()["name"])
         assert names == {"Renamed box"}
+
+
+def test_an_imported_model_is_worn_in_the_live_try_on(shop, models, camera_frames):
+    import asyncio
+
+    from server.stream.client import TryOnClient
+    from tryon.frames import decode_image
+
+    product_id = fresh_id("live-shades")
+    data = (models / "sunglasses_khronos" / "SunglassesKhronos.glb").read_bytes()
+    assert upload(shop, data, "shades.glb", id=product_id, category="sunglasses").status_code == 201
+    ws_url = str(shop.base_url).replace("http://", "ws://").rstrip("/") + "/ws/tryon"
+
+    async def go():
+        async with TryOnClient(ws_url) as client:
+            await client.configure(product=product_id)
+            reply = None
+            for i, frame in enumerate(camera_frames[:8]):
+                await client.send_frame(i, frame, capture_ts_ms=1000.0 + i)
+                for _ in range(20):
+                    reply = await asyncio.wait_for(client.recv(), 60)
+                    if reply.kind == "result":
+                        break
+            return reply
+
+    reply = asyncio.run(go())
+    face = reply.meta["faces"][0]
+    assert len(face["placements"]) == 1
+    sent, dressed = decode_image(camera_frames[7]), decode_image(reply.image)
+    u, v = (int(c) for c in face["anchors_px"][0])
+    patch = (slice(v - 20, v + 20), slice(u - 80, u + 80))
+    assert np.abs(dressed[patch].astype(np.float32) - sent[patch]).mean() > 15  # dark lenses over the eyes

@@ -186,7 +186,8 @@ def test_the_qr_code_opens_the_reservation_page(shop):
     png = shop.get(f"/api/reservations/{code}/qr.png")
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
     image = cv2.imdecode(np.frombuffer(png.content, np.uint8), cv2.IMREAD_GRAYSCALE)
-    text, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    # OpenCV's classic detector misses ~1 code in 400; its ArUco-based one reads those
+    text = cv2.QRCodeDetector().detectAndDecode(image)[0] or cv2.QRCodeDetectorAruco().detectAndDecode(image)[0]
     assert text == f"{str(shop.base_url).rstrip('/')}/r/{code}"
     svg = shop.get(f"/api/reservations/{code}/qr.svg")
     assert svg.headers["content-type"].startswith("image/svg+xml") and b"<svg" in svg.content

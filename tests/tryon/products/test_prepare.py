@@ -250,3 +250,54 @@ def _glb(document: dict, blob: bytes) -> bytes:
     text += b" " * (-len(text) % 4)
     body = struct.pack("<II", len(text), 0x4E4F534A) + text + struct.pack("<II", len(blob), 0x004E4942) + blob
     return struct.pack("<4sII", b"glTF", 2, 12 + len(body)) + body
+
+
+def _quad_obj(folder: Path, mtl: str | None, extra: str = "") -> Path:
+    text = (f"mtllib {mtl}\n" if mtl else "") + "v 0 0 0\nv 2 0 0\nv 2 1 0\nv 0 1 0\n"
+    text += "vt 0 0\nvt 1 0\nvt 1 1\nvt 0 1\nusemtl skin\nf 1/1 2/2 3/3 4/4\n" + extra
+    path = folder / "quad.obj"
+    path.write_text(text)
+    return path
+
+
+def test_an_obj_texture_named_by_its_mtl_is_carried_into_the_prepared_copy(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(tmp_path / "red.png")
+    (tmp_path / "quad.mtl").write_text("newmtl skin\nKd 1 1 1\nmap_Kd red.png\n")
+    result = prepared(_quad_obj(tmp_path, "quad.mtl"), "other", source_unit="cm")
+    texture = reload(result.glb, tmp_path).primitives[0].material.base_color_texture
+    assert texture is not None and tuple(texture[4, 4, :3]) == (200, 30, 30)
+    assert result.size_mm[:2] == (20.0, 10.0)
+
+
+def test_an_obj_whose_mtl_is_missing_names_the_file(tmp_path):
+    with pytest.raises(ModelRejected) as exc:
+        prepared(_quad_obj(tmp_path, "gone.mtl"), "other")
+    assert "gone.mtl" in str(exc.value)
+
+
+def test_an_obj_face_past_its_vertices_is_rejected_with_the_line(tmp_path):
+    (tmp_path / "quad.mtl").write_text("newmtl skin\nKd 1 1 1\n")
+    with pytest.raises(ModelRejected) as exc:
+        prepared(_quad_obj(tmp_path, "quad.mtl", extra="f 1 2 9\n"), "other")
+    assert codes(exc) == ["geometry.bad_index"] and "line 12" in str(exc.value)
+
+
+def test_an_obj_without_a_material_library_is_accepted_grey_with_a_warning(tmp_path):
+    result = prepared(_quad_obj(tmp_path, None), "other")
+    assert [p.code for p in result.problems] == ["material_library.none"]
+
+
+def test_the_prepared_draco_box_renders_red_and_centred_from_several_angles(models, tmp_path):
+    from tryon.render.product_view import ViewRequest, render_view
+
+    result = prepared(models / "box_draco" / "Box.gltf", "other")
+    model = normalise_model(reload(result.glb, tmp_path), "other")
+    for yaw in (0.0, 45.0, 135.0, 270.0):
+        rgba = render_view(model, f"prepared box {tmp_path}", ViewRequest(yaw, 20.0, 96, 96, "transparent"))
+        covered = np.argwhere(rgba[:, :, 3] == 255)
+        assert len(covered) > 0.2 * 96 * 96
+        assert np.allclose(covered.mean(axis=0), (48, 48), atol=8)
+        r, g, b = (float(c) for c in rgba[rgba[:, :, 3] == 255][:, :3].mean(axis=0))
+        assert r > 2 * g and r > 2 * b, f"yaw {yaw}: {r, g, b}"
