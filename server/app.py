@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.get("/staff", include_in_schema=False, response_model=None)(page("staff.html"))
     app.get("/analytics", include_in_schema=False, response_model=None)(page("analytics.html"))
     app.get("/r/{code}", include_in_schema=False, response_model=None)(page("reservation.html"))
+    app.get("/products", include_in_schema=False, response_model=None)(page("products.html"))
     app.get("/products/{product_id}", include_in_schema=False, response_model=None)(page("product.html"))
 
     if (web / "src").is_dir():

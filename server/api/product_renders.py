@@ -4,6 +4,7 @@ catalog thumbnail (public, cached; the ETag names the exact render)."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Literal
 
@@ -32,6 +33,8 @@ Background = Query("#ffffff", pattern=r"^(#[0-9a-fA-F]{6}|transparent)$",
 async def _serve(request: Request, catalog: CatalogDep, cache: RenderCache, product_id: str,
                  spec: RenderSpec) -> Response:
     product = await catalog.product(product_id)
+    if spec.variant is None and product.variants:  # the catalog's default variant, as the shop shows it
+        spec = replace(spec, variant=product.variants[0])
     key, data = await asyncio.get_running_loop().run_in_executor(_RENDERS, cache.get, product, spec)
     etag = f'"{key}"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}

@@ -35,13 +35,17 @@ def imported_shoe(tryon_server, shared_data: Path) -> dict:
     return made.json()
 
 
-def open_product_page(browser, server, product_id: str):
+def open_page(browser, server, path: str):
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     watch = PageWatch()
     watch.attach(page)
-    page.goto(f"{server.base_url}/products/{product_id}")
+    page.goto(f"{server.base_url}{path}")
     return context, page, watch
+
+
+def open_product_page(browser, server, product_id: str):
+    return open_page(browser, server, f"/products/{product_id}")
 
 
 def wait_for_model(page, variant: str) -> None:
@@ -115,5 +119,26 @@ def test_an_unknown_product_says_so(cameraless_browser, tryon_server):
     try:
         page.wait_for_function("document.querySelector('[data-testid=message]').textContent.includes('no product')",
                                timeout=15_000)
+    finally:
+        context.close()
+
+
+def test_the_catalog_page_shows_rendered_thumbnails_that_lead_to_product_pages(cameraless_browser, tryon_server,
+                                                                               imported_shoe, artifacts_dir):
+    context, page, watch = open_page(cameraless_browser, tryon_server, "/products")
+    try:
+        card = f"[data-product={imported_shoe['id']}]"
+        page.wait_for_selector(card, timeout=15_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.catalog-card img')].every((i) => i.complete && i.naturalWidth > 0)",
+            timeout=LOAD_TIMEOUT_MS, polling=200)
+        page.screenshot(path=str(artifacts_dir / "catalog_page.png"), full_page=True)
+        ids = page.eval_on_selector_all("[data-product]", "cards => cards.map((c) => c.dataset.product)")
+        assert {"round-classic", imported_shoe["id"]} <= set(ids)
+        assert "3D view" in page.text_content(card) and "3 variants" in page.text_content(card)
+        page.click(f"{card} a")
+        wait_for_model(page, "midnight")
+        assert page.url.endswith(f"/products/{imported_shoe['id']}")
+        assert not watch.page_errors and not watch.console_errors, (watch.page_errors, watch.console_errors)
     finally:
         context.close()
