@@ -51,7 +51,7 @@ def serve(host: str | None = None, port: int | None = None, workers: int | None 
     shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0", "::") else settings.host
     print(f"tryon is serving the try-on page at {http}://{shown}:{port_}/  "
           f"(WebSocket {ws}://{shown}:{port_}/ws/tryon, API docs {http}://{shown}:{port_}/docs; Ctrl+C stops)", flush=True)
-    print(f"store staff page {http}://{shown}:{port_}/staff, analytics {http}://{shown}:{port_}/analytics; "
+    print(f"products in 3D {http}://{shown}:{port_}/products, store staff page {http}://{shown}:{port_}/staff, analytics {http}://{shown}:{port_}/analytics; "
           f"admin key: {'TRYON_ADMIN_KEY' if key_file is None else key_file}", flush=True)
     uvicorn.run(
         "server.app:create_app",
