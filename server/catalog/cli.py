@@ -69,7 +69,7 @@ async def _import_one(db: Database, item: ImportItem) -> ItemOutcome:
         prepared = await loop.run_in_executor(None, prepare_upload, item.path, item.request)
         original, _ = await loop.run_in_executor(None, original_bytes, item.path)
         result = await save_import(db, item.request, item.path.name, original, prepared, utc_now())
-    except (TryonError, FileNotFoundError) as exc:
+    except (TryonError, FileNotFoundError, ValueError) as exc:  # ValueError: bad options (unit, budgets)
         problems = tuple(p.to_dict() for p in getattr(exc, "problems", ()) or ())
         return ItemOutcome(source, item.request.product_id, False, str(exc), problems)
     verb = "imported" if result.created else "model replaced"
