@@ -4,7 +4,6 @@ products and their SKUs."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -16,21 +15,9 @@ from pydantic import BaseModel, Field
 
 from server.api.auth import AdminDep, CommerceDep
 from server.api.deps import CatalogDep
-from server.catalog.admin import (
-    ProductChange,
-    SkuChange,
-    change_product,
-    parse_price,
-    retire_product,
-)
+from server.catalog.admin import ProductChange, SkuChange, change_product, parse_price, retire_product
 from server.catalog.blobs import read_blob
-from server.catalog.importer import (
-    ImportRequest,
-    original_bytes,
-    prepare_upload,
-    resolve_names,
-    save_import,
-)
+from server.catalog.importer import ImportRequest, import_file, resolve_names
 from server.catalog.records import CatalogProduct
 from server.catalog.service import ProductCatalog
 from server.commerce.errors import InvalidRequest, PayloadTooLarge
@@ -103,10 +90,7 @@ async def _import(request: Request, catalog: ProductCatalog, commerce: Any, file
     resolve_names(wanted, filename)  # a bad id or category is refused before the upload is read
     with tempfile.TemporaryDirectory(prefix="tryon-import-") as tmp:
         path = await _body_to_file(request, Path(tmp), filename)
-        loop = asyncio.get_running_loop()
-        prepared = await loop.run_in_executor(_IMPORTS, prepare_upload, path, wanted)
-        original, _ = await loop.run_in_executor(_IMPORTS, original_bytes, path)
-        result = await save_import(commerce.db, wanted, filename, original, prepared, commerce.clock())
+        result = await import_file(commerce.db, path, wanted, filename, commerce.clock(), _IMPORTS)
     await catalog.refresh()
     return {**_describe_admin(catalog, await catalog.lookup(result.product_id)), "created": result.created}
 

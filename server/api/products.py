@@ -24,7 +24,7 @@ async def get_product(product_id: str, catalog: CatalogDep, services: ServicesDe
     record = await catalog.lookup(product_id)
     described = catalog.describe(record)
     if described["dimensions_mm"] is None:  # a bundled model: measured from the loaded model (cached)
-        product = await catalog.product(product_id)
+        product = await catalog.engine_product(record)
         model = await asyncio.get_running_loop().run_in_executor(services.executor, load_product_model, product)
         described["dimensions_mm"] = [round(float(v), 1) for v in model.size_mm]
     return described

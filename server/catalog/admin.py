@@ -11,8 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from server.catalog.bundled import sku_for
-from server.catalog.importer import slug
+from server.catalog.importer import new_sku
 from server.catalog.queries import bump_revision
 from server.commerce.errors import InvalidRequest
 from server.commerce.outbox import emit
@@ -62,9 +61,9 @@ async def change_product(conn: AsyncConnection, product_id: str, change: Product
         values["fit"] = {**(row.fit or {}), **{k: v for k, v in change.fit.items() if k in FIT_FIELDS}}
     variants = {r.variant: r for r in (await conn.execute(select(SKUS).where(SKUS.c.product_id == product_id))).all()}
     for sku in change.skus:
-        await _change_sku(conn, product_id, variants, sku)
-        variants = {r.variant: r for r in
-                    (await conn.execute(select(SKUS).where(SKUS.c.product_id == product_id))).all()}
+        if await _change_sku(conn, product_id, variants, sku):  # a new SKU: later changes may name it
+            variants = {r.variant: r for r in
+                        (await conn.execute(select(SKUS).where(SKUS.c.product_id == product_id))).all()}
     if values.get("default_variant") is not None and values["default_variant"] not in variants:
         raise InvalidRequest(f"default_variant {values['default_variant']!r} is not one of this product's variants: "
                              f"{', '.join(variants)}")
@@ -84,7 +83,8 @@ async def retire_product(conn: AsyncConnection, product_id: str, now: datetime) 
     await emit(conn, "product.retired", {"product_id": product_id}, now)
 
 
-async def _change_sku(conn: AsyncConnection, product_id: str, variants: dict[str, Any], change: SkuChange) -> None:
+async def _change_sku(conn: AsyncConnection, product_id: str, variants: dict[str, Any], change: SkuChange) -> bool:
+    """Update the variant's SKU, or add one; True when a SKU was added."""
     values = {k: v for k, v in change.values.items() if k in SKU_FIELDS}
     if "currency" in values and not CURRENCY.match(str(values["currency"])):
         raise InvalidRequest(f"currency {values['currency']!r} is not an ISO 4217 code like EUR")
@@ -95,7 +95,7 @@ async def _change_sku(conn: AsyncConnection, product_id: str, variants: dict[str
     if found is not None:
         if values:
             await conn.execute(update(SKUS).where(SKUS.c.sku == found.sku).values(**values))
-        return
+        return False
     if not re.fullmatch(r"[\w .+/-]{1,64}", change.variant):
         raise InvalidRequest(f"variant name {change.variant!r}: 1-64 letters, digits, spaces or . + / - _")
     looks = {r.model_variant for r in variants.values()}
@@ -103,6 +103,7 @@ async def _change_sku(conn: AsyncConnection, product_id: str, variants: dict[str
     if look is not None and look not in looks:
         raise InvalidRequest(f"model_variant {look!r} is not one of the model's looks: "
                              f"{', '.join(sorted(str(v) for v in looks)) or 'none'}")
-    await conn.execute(insert(SKUS), {"sku": sku_for(product_id, slug(change.variant))[:64], "product_id": product_id,
+    await conn.execute(insert(SKUS), {"sku": new_sku(product_id, change.variant), "product_id": product_id,
                                       "variant": change.variant, "position": len(variants),
                                       **{"active": True, "model_variant": None, **values}})
+    return True

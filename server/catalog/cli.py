@@ -16,7 +16,7 @@ from rich.table import Table
 
 from server.catalog.admin import ProductChange, SkuChange, change_product, parse_price, retire_product
 from server.catalog.bundled import sync_catalog
-from server.catalog.importer import ImportRequest, original_bytes, prepare_upload, save_import
+from server.catalog.importer import ImportRequest, import_file
 from server.catalog.manifest import MANIFEST_SUFFIXES, ImportItem, folder_items, manifest_items
 from server.catalog.records import CatalogProduct, price_text
 from server.catalog.service import ProductCatalog
@@ -65,10 +65,7 @@ async def _import_one(db: Database, item: ImportItem) -> ItemOutcome:
     try:
         if not item.path.is_file():
             raise FileNotFoundError(f"no file at {item.path}")
-        loop = asyncio.get_running_loop()
-        prepared = await loop.run_in_executor(None, prepare_upload, item.path, item.request)
-        original, _ = await loop.run_in_executor(None, original_bytes, item.path)
-        result = await save_import(db, item.request, item.path.name, original, prepared, utc_now())
+        result = await import_file(db, item.path, item.request, item.path.name, utc_now())
     except (TryonError, FileNotFoundError, ValueError) as exc:  # ValueError: bad options (unit, budgets)
         problems = tuple(p.to_dict() for p in getattr(exc, "problems", ()) or ())
         return ItemOutcome(source, item.request.product_id, False, str(exc), problems)

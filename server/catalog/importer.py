@@ -6,10 +6,12 @@ model variant, and a product event. A rejected model writes nothing at all.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
 import zipfile
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -56,6 +58,11 @@ class ImportResult:
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48] or "product"
+
+
+def new_sku(product_id: str, variant: str) -> str:
+    """The SKU made for a new variant of a product, e.g. shoe-beach-42 (bundled ones: sku_for)."""
+    return sku_for(product_id, slug(variant))[:64]
 
 
 def resolve_names(request: ImportRequest, file_name: str) -> tuple[str, str]:
@@ -105,6 +112,18 @@ def prepare_upload(path: Path, request: ImportRequest) -> Any:
     return prepare_model(path, ImportOptions(category=request.category, source_unit=request.source_unit,
                                              max_triangles=request.max_triangles,
                                              max_texture_side=request.max_texture_side))
+
+
+async def import_file(db: Database, path: Path, request: ImportRequest, file_name: str, now: datetime,
+                      executor: Executor | None = None) -> ImportResult:
+    """Prepare the model at `path` (on `executor`: it takes a core for a second or more) and save
+    it; `file_name` is the name the retailer gave it. Raises ModelRejected, ProductExists, ..."""
+    loop = asyncio.get_running_loop()
+    prepared = await loop.run_in_executor(executor, prepare_upload, path, request)
+    original, kept_name = await loop.run_in_executor(executor, original_bytes, path)
+    # a .gltf/.obj kept together with its files is a zip: say so in the name it is downloaded as
+    stored_name = Path(file_name).stem + Path(kept_name).suffix
+    return await save_import(db, request, stored_name, original, prepared, now)
 
 
 async def save_import(db: Database, request: ImportRequest, file_name: str, original: bytes, prepared: Any,
@@ -158,7 +177,7 @@ async def _sync_variant_skus(conn: AsyncConnection, product_id: str, model_varia
         if variant in rows:
             await conn.execute(update(SKUS).where(SKUS.c.sku == rows[variant].sku).values(active=True))
         else:
-            await conn.execute(insert(SKUS), {"sku": sku_for(product_id, slug(variant))[:64], "product_id": product_id,
+            await conn.execute(insert(SKUS), {"sku": new_sku(product_id, variant), "product_id": product_id,
                                               "variant": variant, "model_variant": look, "position": position,
                                               "active": True})
     stale = [r.sku for v, r in rows.items() if v not in wanted and r.model_variant is not None

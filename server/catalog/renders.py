@@ -61,14 +61,10 @@ def render_bytes(product: Product, spec: RenderSpec) -> bytes:
     from tryon.render.product_view import (ViewRequest, encode_animated_webp, encode_image, encode_mp4,
                                            render_view, turntable)
 
-    if spec.variant is not None and product.variants and spec.variant not in product.variants:
-        from tryon.errors import UnknownVariant
-
-        raise UnknownVariant(f"variant {spec.variant!r} not found; this product's variants: "
-                             f"{', '.join(product.variants)}")
+    look = product.look(spec.variant)  # raises UnknownVariant
     model = load_product_model(product)
     request = ViewRequest(yaw_deg=spec.yaw_deg, pitch_deg=spec.pitch_deg, width=spec.width, height=spec.height,
-                          background=spec.background, variant=product.look(spec.variant))
+                          background=spec.background, variant=look)
     key = f"{product.model_path}:{product.fit.category}"
     if spec.kind in ("png", "webp"):
         return encode_image(render_view(model, key, request), spec.kind)  # type: ignore[arg-type]

@@ -87,13 +87,16 @@ class ProductCatalog:
 
     async def product(self, product_id: str) -> Product:
         """The engine Product for the live path and renders, its model file on local disk."""
-        record = await self.lookup(product_id)
+        return await self.engine_product(await self.lookup(product_id))
+
+    async def engine_product(self, record: CatalogProduct) -> Product:
+        """The engine Product of a record already looked up."""
         if record.asset is not None and self.db is not None:
             path = await self.files.materialise(self.db, record.asset.prepared_sha256, PREPARED_SUFFIX)
             return record.engine_product(str(path))
         if record.bundled_file is not None:
             return record.engine_product(record.bundled_file)
-        raise UnknownProduct(f"product {product_id!r} has no 3D model yet; import one (tryon catalog import)")
+        raise UnknownProduct(f"product {record.id!r} has no 3D model yet; import one (tryon catalog import)")
 
     def get(self, product_id: str) -> Product:
         """A bundled product by id, with no database round trip (the CLI and tests)."""
@@ -105,12 +108,8 @@ class ProductCatalog:
     def check_variant(self, product: Product, variant: str | None) -> None:
         """Loads the model (cached) and raises UnknownVariant / UnsupportedModel. Slow the first
         time for a product: call it off the event loop."""
-        if variant is not None and product.variants and variant not in product.variants:
-            from tryon.errors import UnknownVariant
-
-            raise UnknownVariant(f"variant {variant!r} not found; this product's variants: "
-                                 f"{', '.join(product.variants)}")
-        load_product_model(product).materials_for(product.look(variant))
+        look = product.look(variant)
+        load_product_model(product).materials_for(look)
 
     def model_glb(self, product: Product, variant: str | None) -> bytes:
         """The normalised model wearing a variant, as GLB for browsers (cached). Off the event loop."""

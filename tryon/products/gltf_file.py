@@ -149,7 +149,7 @@ def malformed_as_unsupported(gltf: GltfFile) -> Iterator[None]:
         ) from exc
 
 
-_EXPORT_HINT = "export the model as glTF 2.0 (.glb), e.g. from Blender: File > Export > glTF 2.0"
+EXPORT_HINT = "export the model as glTF 2.0 (.glb), e.g. from Blender: File > Export > glTF 2.0"
 
 
 def _check_version_and_extensions(path: Path, document: dict[str, Any]) -> None:
@@ -158,10 +158,10 @@ def _check_version_and_extensions(path: Path, document: dict[str, Any]) -> None:
     if version is None:
         raise UnsupportedModel(
             f"{path}: JSON without 'asset.version', so not a glTF file (glTF 2.0 files declare "
-            f'"asset": {{"version": "2.0"}}); {_EXPORT_HINT}'
+            f'"asset": {{"version": "2.0"}}); {EXPORT_HINT}'
         )
     if not str(version).startswith("2."):
-        raise UnsupportedModel(f"{path}: glTF version {version} is not supported, only 2.0; {_EXPORT_HINT}")
+        raise UnsupportedModel(f"{path}: glTF version {version} is not supported, only 2.0; {EXPORT_HINT}")
     required = document.get("extensionsRequired", [])
     unreadable = sorted(set(required) - READABLE_REQUIRED_EXTENSIONS) if isinstance(required, list) else []
     if unreadable:
@@ -183,7 +183,7 @@ def _load_buffers(gltf: GltfFile, glb_bin: bytes | None) -> list[bytes]:
         elif i == 0 and glb_bin is not None:
             data = glb_bin
         else:
-            raise gltf.fail(f"{what} has no uri and there is no GLB binary chunk for it; {_EXPORT_HINT}")
+            raise gltf.fail(f"{what} has no uri and there is no GLB binary chunk for it; {EXPORT_HINT}")
         declared = int(buffer.get("byteLength", 0))
         if len(data) < declared:
             name = repr(uri) if uri and not str(uri).startswith("data:") else what
@@ -209,15 +209,18 @@ def _check_buffer_views(gltf: GltfFile) -> None:
             )
 
 
-_COMPONENT_BYTES = {5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4}
-_TYPE_WIDTH = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
+# glTF vocabulary shared by the loader and the pre-flight
+COMPONENT_BYTES = {5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4}
+TYPE_WIDTH = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
+TRIANGLE_MODES = (4, 5)  # TRIANGLES, TRIANGLE_STRIP: what trimesh reads (no TRIANGLE_FAN), so what is drawn
+DRACO = "KHR_draco_mesh_compression"
 
 
 def _check_accessors(gltf: GltfFile) -> None:
     views = _list(gltf, "bufferViews")
     for i, accessor in enumerate(_list(gltf, "accessors")):
         try:
-            item = _COMPONENT_BYTES[accessor["componentType"]] * _TYPE_WIDTH[accessor["type"]]
+            item = COMPONENT_BYTES[accessor["componentType"]] * TYPE_WIDTH[accessor["type"]]
             count = int(accessor["count"])
             if "bufferView" not in accessor:
                 continue

@@ -24,10 +24,12 @@ import trimesh
 
 from tryon.errors import UnsupportedModel
 from tryon.products.gltf_file import (
+    DRACO,
     MAX_MODEL_BYTES,
     MAX_TEXTURE_PIXELS,
     MAX_TEXTURE_SIDE,
     MAX_TRIANGLES,
+    TRIANGLE_MODES,
     GltfFile,
     malformed_as_unsupported,
     read_gltf_file,
@@ -46,8 +48,6 @@ __all__ = [
     "read_model",
 ]
 
-_TRIANGLE_MODES = (4, 5)  # TRIANGLES, TRIANGLE_STRIP; trimesh reads no TRIANGLE_FAN
-_DRACO = "KHR_draco_mesh_compression"
 # Each glTF mesh is renamed m<index>p before trimesh sees it; trimesh names its primitives
 # m<index>p, m<index>p_1, m<index>p_2, ... in primitive order, which maps them back.
 _GEOMETRY_NAME = re.compile(r"^m(\d+)p(?:_(\d+))?$")
@@ -105,7 +105,7 @@ def _triangle_primitives(gltf: GltfFile) -> dict[int, list[int]]:
         kept[i] = [
             k
             for k, p in enumerate(primitives if isinstance(primitives, list) else [])
-            if isinstance(p, dict) and p.get("mode", 4) in _TRIANGLE_MODES and "POSITION" in p.get("attributes", {})
+            if isinstance(p, dict) and p.get("mode", 4) in TRIANGLE_MODES and "POSITION" in p.get("attributes", {})
         ]
     if not any(kept.values()):
         raise gltf.fail(
@@ -162,7 +162,7 @@ def _parse_geometry(gltf: GltfFile, kept: dict[int, list[int]]) -> trimesh.Scene
     for i, mesh in enumerate(gltf.document["meshes"]):
         primitives = [mesh["primitives"][k] for k in kept[i]]
         document["meshes"].append({"name": f"m{i}p", "primitives": primitives})
-        uses_draco |= any(_DRACO in (p.get("extensions") or {}) for p in primitives)
+        uses_draco |= any(DRACO in (p.get("extensions") or {}) for p in primitives)
     _ensure_scene(gltf, document)
     if uses_draco:
         _require_dracopy(gltf)
@@ -267,7 +267,7 @@ def _flatten(
     geometry = inst.geometry
     vertices = np.asarray(geometry.vertices, dtype=np.float64)
     faces = np.asarray(geometry.faces, dtype=np.int64).reshape(-1, 3)
-    if _DRACO in (spec.get("extensions") or {}) and len(vertices) and not vertices.any():
+    if DRACO in (spec.get("extensions") or {}) and len(vertices) and not vertices.any():
         raise gltf.fail(
             f"the Draco-compressed mesh {name!r} could not be decoded (corrupt or truncated Draco data); "
             "re-export it, or export without Draco compression"

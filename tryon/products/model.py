@@ -131,7 +131,14 @@ class Product:
     looks: tuple[tuple[str, str | None], ...] = ()
 
     def look(self, variant: str | None) -> str | None:
-        """The model variant to draw for a catalog variant (the same name unless `looks` says)."""
+        """The model variant to draw for a catalog variant (the same name unless `looks` says).
+
+        Raises UnknownVariant for a name that is not one of the product's variants (when it lists
+        any; a bare model file's variants are checked against the model when it is loaded)."""
+        if variant is not None and self.variants and variant not in self.variants:
+            from tryon.errors import UnknownVariant
+
+            raise UnknownVariant(f"variant {variant!r} not found; this product's variants: {', '.join(self.variants)}")
         for name, look in self.looks:
             if name == variant:
                 return look

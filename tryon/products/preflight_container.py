@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from tryon.products import gltf_file
+from tryon.products.gltf_file import EXPORT_HINT
 from tryon.products.problems import ProblemLog
 
 GLB_MAGIC = b"glTF"
 _CHUNK_JSON = 0x4E4F534A
 _CHUNK_BIN = 0x004E4942
-EXPORT_HINT = "export the model as glTF 2.0 (.glb), e.g. from Blender: File > Export > glTF 2.0"
 
 # First bytes of formats people commonly mistake for glTF, so the message can say what it is.
 _KNOWN_MAGIC = (

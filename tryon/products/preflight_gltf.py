@@ -15,16 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from tryon.products import gltf_file
+from tryon.products.gltf_file import COMPONENT_BYTES, DRACO, EXPORT_HINT, TRIANGLE_MODES, TYPE_WIDTH
+from tryon.products.gltf_materials import VARIANTS_EXTENSION
 from tryon.products.image_header import TextureBudget
-from tryon.products.preflight_container import EXPORT_HINT, Container, read_container, read_model_bytes
+from tryon.products.preflight_container import Container, read_container, read_model_bytes
 from tryon.products.problems import Problem, ProblemLog
 from tryon.products.referenced_files import ReferencedFiles
 
-DRACO = "KHR_draco_mesh_compression"
-VARIANTS = "KHR_materials_variants"
-_TRIANGLE_MODES = (4, 5)  # TRIANGLES, TRIANGLE_STRIP: what the loader draws
-_COMPONENT_BYTES = {5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4}
-_TYPE_WIDTH = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
 _TEXTURE_SLOTS = (
     "baseColorTexture",
     "metallicRoughnessTexture",
@@ -173,7 +170,7 @@ def _buffer_views(document: dict[str, Any], buffers: list[bytes | None], log: Pr
 def _check_accessors(document: dict[str, Any], views: list[int | None], log: ProblemLog) -> None:
     for i, accessor in enumerate(_list(document, "accessors", log)):
         with log.malformed(f"accessors[{i}]"):
-            item = _COMPONENT_BYTES[accessor["componentType"]] * _TYPE_WIDTH[accessor["type"]]
+            item = COMPONENT_BYTES[accessor["componentType"]] * TYPE_WIDTH[accessor["type"]]
             count = int(accessor["count"])
             if count < 0:
                 raise ValueError(f"count {count} is negative")
@@ -239,7 +236,7 @@ def _check_geometry(document: dict[str, Any], log: ProblemLog) -> tuple[int, boo
                             "draco.bad_buffer_view",
                             f"{where}: its Draco data points to a missing bufferView; export it again",
                         )
-                if primitive.get("mode", 4) not in _TRIANGLE_MODES or "POSITION" not in primitive.get("attributes", {}):
+                if primitive.get("mode", 4) not in TRIANGLE_MODES or "POSITION" not in primitive.get("attributes", {}):
                     continue
                 triangle_primitives += 1
                 source = primitive.get("indices", primitive["attributes"]["POSITION"])
@@ -274,7 +271,7 @@ def _check_geometry(document: dict[str, Any], log: ProblemLog) -> tuple[int, boo
 
 def _check_primitive_materials(primitive: dict[str, Any], where: str, count: int, log: ProblemLog) -> None:
     used = [primitive["material"]] if "material" in primitive else []
-    for mapping in ((primitive.get("extensions") or {}).get(VARIANTS) or {}).get("mappings", []):
+    for mapping in ((primitive.get("extensions") or {}).get(VARIANTS_EXTENSION) or {}).get("mappings", []):
         used.append(mapping.get("material"))
     for material in used:
         if _index(material, count) is None:
