@@ -13,6 +13,7 @@ import numpy as np
 
 from tryon.errors import FaceCutByFrame
 from tryon.geometry.camera import DEFAULT_FOV_DEG, CameraIntrinsics
+from tryon.geometry.ear_roots import ear_roots
 from tryon.geometry.head_occluder import build_head_occluder
 from tryon.geometry.head_pose import HeadPose, estimate_head_pose
 from tryon.geometry.measure import FaceMeasurements, measure_face
@@ -20,6 +21,7 @@ from tryon.geometry.reference_face import load_reference_face
 from tryon.products.catalog import load_product_model
 from tryon.products.fit import place_product
 from tryon.products.fit.face_frame import FaceFrame
+from tryon.products.fit.temples import TempleFit, fit_temples
 from tryon.products.model import Product, ProductModel
 from tryon.render.items import Occluder, RenderItem
 from tryon.tracking.face import FaceTracker, Mode, TrackedFace
@@ -47,6 +49,10 @@ class FaceResult:
     anchors_px: tuple[tuple[float, float], ...] = ()
     skipped: str | None = None
     placements: tuple[np.ndarray, ...] = ()
+    # Glasses: each temple's fit (spread, droop, where its tip rests), for every drawn copy, and
+    # the matching part transforms (product frame) a client applies to the temple parts.
+    temples: tuple[TempleFit, ...] = ()
+    part_transforms: tuple[dict[str, np.ndarray], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,16 +170,26 @@ class TryOnPipeline:
         camera_from_head = frame_face.camera_from_head()
         anchors = []
         matrices = []
+        temples: list[TempleFit] = []
+        parts: list[dict[str, np.ndarray]] = []
+        roots = ear_roots(frame_face.landmarks_head, frame_face.pose)
         for head_from_product in placements:
             m = camera_from_head @ head_from_product
             matrices.append(m)
             u, v = camera.project(m[None, :3, 3])[0]
             anchors.append((float(u), float(v)))
+            moved: dict[str, np.ndarray] = {}
+            if self.model.rig is not None:
+                fits = fit_temples(self.model.rig, head_from_product, roots)
+                temples.extend(fits)
+                moved = {fit.part: fit.transform for fit in fits}
+            parts.append(moved)
             if self._render:
-                items.append(RenderItem(self.model, self.product.id, self.variant, m))
+                items.append(RenderItem(self.model, self.product.id, self.variant, m, moved))
         if self._render:
-            occluders.append(build_head_occluder(frame_face))
-        return FaceResult(face.face_id, pose, measurements, tuple(anchors), placements=tuple(matrices))
+            occluders.append(build_head_occluder(frame_face, roots))
+        return FaceResult(face.face_id, pose, measurements, tuple(anchors), placements=tuple(matrices),
+                          temples=tuple(temples), part_transforms=tuple(parts))
 
     @staticmethod
     def _smooth_scale(state: _FaceState, pose: HeadPose, now: float) -> HeadPose:

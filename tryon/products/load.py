@@ -35,6 +35,7 @@ from tryon.products.gltf_file import (
     read_gltf_file,
 )
 from tryon.products.gltf_materials import MaterialTable, variant_mapping, variant_names, with_vertex_colour
+from tryon.products.glasses_rig import rig_glasses
 from tryon.products.model import Material, Primitive, ProductModel
 from tryon.products.normalise import normalise_model
 
@@ -61,9 +62,10 @@ def load_model(path: str | Path, category: str = "other", source_unit: str | Non
     """
     model = read_model(path)
     try:
-        return normalise_model(model, category, source_unit)
+        model = normalise_model(model, category, source_unit)
     except UnsupportedModel as exc:
         raise UnsupportedModel(f"{path}: {exc}") from exc
+    return rig_glasses(model) if category in ("glasses", "sunglasses") else model
 
 
 def model_variant_names(path: str | Path) -> tuple[str, ...]:

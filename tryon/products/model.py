@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tryon.products.glasses_rig import GlassesRig
 
 AlphaMode = Literal["OPAQUE", "MASK", "BLEND"]
 Category = Literal["glasses", "sunglasses", "hat", "earrings", "other"]
@@ -59,6 +62,9 @@ class Primitive:
     uvs: np.ndarray | None
     indices: np.ndarray
     material: Material
+    # Which rigid part it belongs to, for models whose parts move apart (glasses: "front",
+    # "temple_right", "temple_left", see glasses_rig.py); "" for a model drawn as one body.
+    part: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,6 +78,7 @@ class ProductModel:
     primitives: tuple[Primitive, ...]
     variant_materials: dict[str, tuple[Material, ...]] = field(default_factory=dict)
     normalisation: tuple[str, ...] = ()  # human-readable steps taken to normalise the file
+    rig: "GlassesRig | None" = None  # glasses whose temples are fitted on their own
 
     @cached_property
     def bounds(self) -> np.ndarray:

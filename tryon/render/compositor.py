@@ -69,7 +69,7 @@ class _Draw:
     primitive: GpuPrimitive
     mesh: GpuMesh  # the primitive's level of detail drawn this frame
     material: GpuMaterial
-    item_index: int
+    block_index: int  # the Object block of the primitive's item and part
     mirrored: bool  # camera_from_model flips handedness, so front faces wind the other way
     depth: float  # camera-frame z of the primitive's centre (mm), for sorting
 
@@ -182,7 +182,8 @@ class Compositor:
         BGRA with `components` 4, alpha = how much of the frame shows), or None when none of them
         is in view. Needs the GL context current."""
         gpu_items = [(item, self.models.get(item.model_key, item.model, lv)) for item, lv in zip(items, levels)]
-        outlines = [_transform(item.camera_from_model, gpu.outline) for item, gpu in gpu_items]
+        outlines = [_transform(_part_matrix(item, part), outline) for item, gpu in gpu_items
+                    for part, outline in gpu.part_outlines.items()]
         box = screen_footprint(camera, outlines[0] if len(outlines) == 1 else np.concatenate(outlines), EDGE_PAD_PX)
         if box is None:
             return None
@@ -233,23 +234,31 @@ class Compositor:
         blocks fail the early depth test), then see-through ones far to near (correct
         compositing). Each draw uses the coarsest mesh whose deviation projects to at most
         MAX_DEVIATION_PX, at `focal_px` (output pixels) and the primitive's depth."""
-        blocks = np.zeros((len(gpu_items), OBJECT_STRIDE // 4), np.float32)
+        blocks: list[np.ndarray] = []
         opaque: list[_Draw] = []
         blended: list[_Draw] = []
-        for index, (item, gpu) in enumerate(gpu_items):
-            camera_from_model = np.asarray(item.camera_from_model, dtype=np.float64).reshape(4, 4)
-            inverse_transpose, determinant = _inverse_transpose_3x3(camera_from_model)
-            normal_from_model = np.eye(4)
-            normal_from_model[:3, :3] = inverse_transpose
-            blocks[index, :16] = (clip_from_camera @ camera_from_model).T.ravel()
-            blocks[index, 16:32] = normal_from_model.T.ravel()
-            depths = _transform(camera_from_model, gpu.centres)[:, 2].tolist()
-            # mm in the product frame per output pixel, at 1 mm depth.
-            mm_per_px = 1.0 / (focal_px * abs(determinant) ** (1.0 / 3.0))
-            for primitive, material, depth in zip(gpu.primitives, gpu.materials(item.variant), depths):
-                mesh = primitive.mesh_for(MAX_DEVIATION_PX * depth * mm_per_px if depth > NEAR_MM else 0.0)
-                draw = _Draw(primitive, mesh, material, index, determinant < 0.0, depth)
-                (blended if material.see_through else opaque).append(draw)
+        for item, gpu in gpu_items:
+            # One Object block per rigid part the item draws (a single one for most models).
+            for part, members in gpu.part_members.items():
+                camera_from_model = _part_matrix(item, part)
+                inverse_transpose, determinant = _inverse_transpose_3x3(camera_from_model)
+                block = np.zeros(OBJECT_STRIDE // 4, np.float32)
+                normal_from_model = np.eye(4)
+                normal_from_model[:3, :3] = inverse_transpose
+                block[:16] = (clip_from_camera @ camera_from_model).T.ravel()
+                block[16:32] = normal_from_model.T.ravel()
+                block_index = len(blocks)
+                blocks.append(block)
+                depths = _transform(camera_from_model, gpu.centres[members])[:, 2].tolist()
+                # mm in the product frame per output pixel, at 1 mm depth.
+                mm_per_px = 1.0 / (focal_px * abs(determinant) ** (1.0 / 3.0))
+                materials = gpu.materials(item.variant)
+                for i, depth in zip(members, depths):
+                    primitive, material = gpu.primitives[i], materials[i]
+                    mesh = primitive.mesh_for(MAX_DEVIATION_PX * depth * mm_per_px if depth > NEAR_MM else 0.0)
+                    draw = _Draw(primitive, mesh, material, block_index, determinant < 0.0, depth)
+                    (blended if material.see_through else opaque).append(draw)
+        blocks = np.stack(blocks)
         if self._object_blocks.size < blocks.nbytes:
             self._object_blocks.release()
             self._object_blocks = self.ctx.buffer(reserve=blocks.nbytes * 2)
@@ -318,7 +327,7 @@ class Compositor:
     def _draw_primitive(self, fbo: moderngl.Framebuffer, draw: _Draw, program: moderngl.Program) -> None:
         ctx, material = self.ctx, draw.material
         self._object_blocks.bind_to_uniform_block(
-            OBJECT_BLOCK, offset=draw.item_index * OBJECT_STRIDE, size=OBJECT_BLOCK_BYTES
+            OBJECT_BLOCK, offset=draw.block_index * OBJECT_STRIDE, size=OBJECT_BLOCK_BYTES
         )
         material.block.bind_to_uniform_block(MATERIAL_BLOCK)
         for texture, unit in (
@@ -372,6 +381,13 @@ def _transform(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
     threads even tiny products and its spinning threads then compete with llvmpipe's."""
     m = np.asarray(matrix, dtype=np.float64).reshape(4, 4)
     return cv2.transform(points.reshape(-1, 1, 3), m[:3]).reshape(-1, 3)
+
+
+def _part_matrix(item: RenderItem, part: str) -> np.ndarray:
+    """camera_from_model for one part of an item: its part transform first, if it has one."""
+    camera_from_model = np.asarray(item.camera_from_model, dtype=np.float64).reshape(4, 4)
+    moved = item.part_transforms.get(part) if item.part_transforms else None
+    return camera_from_model if moved is None else camera_from_model @ np.asarray(moved, dtype=np.float64)
 
 
 def _inverse_transpose_3x3(matrix: np.ndarray) -> tuple[np.ndarray, float]:

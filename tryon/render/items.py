@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,6 +23,9 @@ class RenderItem:
     model_key: str
     variant: str | None
     camera_from_model: np.ndarray
+    # Per part of a model that moves apart (Primitive.part, e.g. a glasses temple): (4,4) product
+    # frame -> product frame, applied before camera_from_model. Parts not listed stay put.
+    part_transforms: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)

@@ -118,6 +118,16 @@ class GpuModel:
         # its footprint on screen exactly (box corners overshot the patch by ~30% in area).
         points = [np.asarray(p.positions, np.float64).reshape(-1, 3) for p in model.primitives]
         self.outline = _outline(np.concatenate(points))
+        # Primitive indices and outlines by rigid part (Primitive.part), for models whose parts
+        # move apart (glasses temples); a single entry for every other model.
+        members: dict[str, list[int]] = {}
+        for index, primitive in enumerate(model.primitives):
+            members.setdefault(primitive.part, []).append(index)
+        self.part_members = {part: np.array(ids) for part, ids in members.items()}
+        self.part_outlines = (
+            {part: _outline(np.concatenate([points[i] for i in ids])) for part, ids in members.items()}
+            if len(members) > 1 else {next(iter(members)): self.outline}
+        )
         # (primitives, 3) box centres, for sorting draws by depth.
         self.centres = np.stack([p.centre for p in self.primitives])
         self._materials: dict[int, tuple[Material, GpuMaterial]] = {}
