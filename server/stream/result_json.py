@@ -25,6 +25,11 @@ def face_json(face: FaceResult) -> dict[str, Any]:
         "measurements": {"pd_mm": round(m.pd_mm, 2), "face_width_mm": round(m.face_width_mm, 2),
                          "confidence": round(m.confidence, 3)},
         "placements": [_matrix(p) for p in face.placements],
+        # Glasses: per placement, the part transforms (product frame, mm) that swing each temple
+        # to the ears; and each temple's fit, for read-outs.
+        "part_transforms": [{part: _matrix(m) for part, m in parts.items()} for parts in face.part_transforms],
+        "temples": [{"part": t.part, "spread_deg": round(t.spread_deg, 2), "droop_deg": round(t.droop_deg, 2),
+                     "gap_mm": round(t.gap_mm, 1), "limited": t.limited} for t in face.temples],
         "anchors_px": [[round(u, 2), round(v, 2)] for u, v in face.anchors_px],
         "skipped": face.skipped,
     }

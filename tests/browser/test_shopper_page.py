@@ -241,6 +241,9 @@ def test_pose_mode_gets_no_pictures_and_draws_the_product_itself(camera_browser,
         covered_corner = float(np.mean(alpha[corner_region(canvas)] > 0))
         assert covered_near_eyes > 0.15, f"only {covered_near_eyes:.0%} of the eye region is drawn"
         assert covered_corner == 0.0, "the canvas draws far from the face"
+        # Glasses temples swing at their hinges as on the server: both temple meshes are moved.
+        assert pose["faces"][0]["part_transforms"][0].keys() == {"temple_right", "temple_left"}
+        assert page.evaluate("() => window.tryonState.lastRender.partsMoved") >= 2
         assert drawn["mirrorTransform"] not in ("none", ""), "video and 3D canvas are mirrored together"
 
         with page.expect_download() as download_info:

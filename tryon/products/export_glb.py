@@ -13,7 +13,7 @@ gives the server's millimetres again, and a pose in mm applies unchanged. The sa
 written into the file as `asset.extras.frame`.
 
 Structure: one node, one mesh, one glTF primitive per Primitive (in order, its name in the
-primitive's `extras.name`), one glTF material per distinct Material object (materials shared
+primitive's `extras.name`; rigged glasses list each primitive's part in the mesh's `extras.parts`), one glTF material per distinct Material object (materials shared
 by primitives in the model stay shared), textures embedded as PNG, identical images stored
 once. The bytes depend only on the input (no time stamps, no random ids); nothing is cached.
 
@@ -82,7 +82,7 @@ def product_model_glb(model: ProductModel, variant: str | None = None) -> bytes:
         raise ValueError("the model has no primitives, so there is nothing to export")
     writer = _GlbWriter()
     primitives = [writer.primitive(p, m) for p, m in zip(model.primitives, materials, strict=True)]
-    return writer.finish(primitives)
+    return writer.finish(primitives, [p.part for p in model.primitives])
 
 
 def product_model_glb_with_variants(model: ProductModel, jpeg_quality: int | None = 92) -> bytes:
@@ -271,14 +271,20 @@ class _GlbWriter:
 
     # --- container -----------------------------------------------------------------------------
 
-    def finish(self, primitives: list[dict[str, Any]]) -> bytes:
+    def finish(self, primitives: list[dict[str, Any]], parts: list[str] | None = None) -> bytes:
+        """The GLB. parts: each primitive's Primitive.part, written as the mesh's extras.parts
+        (three.js copies a mesh's extras to each primitive's Mesh, in primitive order) when any
+        is set, so a client can move glasses temples as the server does."""
         self.blob += b"\0" * (-len(self.blob) % 4)
+        mesh: dict[str, Any] = {"name": "product", "primitives": primitives}
+        if parts and any(parts):
+            mesh["extras"] = {"parts": parts}
         document: dict[str, Any] = {
             "asset": {"version": "2.0", "generator": GENERATOR, "extras": {"frame": FRAME_DESCRIPTION}},
             "scene": 0,
             "scenes": [{"nodes": [0]}],
             "nodes": [{"name": "product", "mesh": 0}],
-            "meshes": [{"name": "product", "primitives": primitives}],
+            "meshes": [mesh],
             "materials": self.materials,
             "accessors": self.accessors,
             "bufferViews": self.buffer_views,

@@ -58,6 +58,7 @@ export class PoseRenderer {
     this.frameRequest = null;
     this.posesRendered = 0;
     this.lastDrawnCopies = 0;
+    this.partsMoved = 0; // meshes of moving parts (glasses temples) placed by the last frame
     this.cleared = true;
     this.dirty = false; // something changed since the last drawn frame
   }
@@ -108,13 +109,14 @@ export class PoseRenderer {
     this.#setProjection(pose.camera);
     const faces = pose.faces ?? [];
     let copies = 0;
+    this.partsMoved = 0;
     faces.forEach((face, index) => { copies += this.#placeFace(this.#faceSlot(index), face, template); });
     for (let index = faces.length; index < this.faces.length; index += 1) this.#hideFace(this.faces[index]);
     this.renderer.render(this.scene, this.camera);
     this.cleared = false;
     this.lastDrawnCopies = copies;
     if (copies > 0) this.posesRendered += 1;
-    this.onRender?.({ frameId: pose.frame_id, copies, posesRendered: this.posesRendered, pose });
+    this.onRender?.({ frameId: pose.frame_id, copies, partsMoved: this.partsMoved, posesRendered: this.posesRendered, pose });
   }
 
   #fitCanvas() {
@@ -169,9 +171,12 @@ export class PoseRenderer {
       this.scene.add(copy);
       slot.copies.push(copy);
     }
+    const partTransforms = face.part_transforms ?? [];
     slot.copies.forEach((copy, i) => {
       copy.visible = i < placements.length;
-      if (copy.visible) copy.matrix.set(...withUniformScale(modelViewFromPlacement(placements[i]), MM_PER_METRE));
+      if (!copy.visible) return;
+      copy.matrix.set(...withUniformScale(modelViewFromPlacement(placements[i]), MM_PER_METRE));
+      this.partsMoved += movePartsOf(copy, partTransforms[i] ?? {});
     });
     return placements.length;
   }
@@ -194,6 +199,7 @@ export class PoseRenderer {
       const loading = this.loader.loadAsync(url).then((gltf) => {
         const root = gltf.scene;
         root.traverse((node) => { if (node.isMesh) prepareMaterials(node); });
+        labelParts(root);
         this.loaded.set(url, root);
         this.dirty = true;
         this.onModelLoaded?.(url);
@@ -207,6 +213,42 @@ export class PoseRenderer {
     }
     return this.templates.get(url);
   }
+}
+
+/**
+ * Each primitive's Mesh learns its part (glasses: "front", "temple_right", "temple_left") from
+ * the mesh's extras.parts, which the server writes in primitive order; clones copy userData.
+ */
+function labelParts(root) {
+  root.traverse((node) => {
+    const parts = node.isMesh ? node.userData.parts : null;
+    if (!parts) return;
+    const siblings = node.parent ? node.parent.children.filter((child) => child.isMesh) : [node];
+    const index = siblings.length === parts.length ? siblings.indexOf(node) : 0;
+    node.userData.part = parts[index] ?? "";
+    node.matrixAutoUpdate = false;
+  });
+}
+
+/**
+ * Swing the moving parts of one drawn copy (glasses temples) by the server's part transforms:
+ * product frame, row-major, mm; the copy's children are in metres, so translations are scaled.
+ */
+function movePartsOf(copy, transforms) {
+  let moved = 0;
+  copy.traverse((node) => {
+    if (!node.isMesh || node.userData.part === undefined) return;
+    const m = transforms[node.userData.part];
+    if (m) {
+      moved += 1;
+      node.matrix.set(m[0], m[1], m[2], m[3] / MM_PER_METRE, m[4], m[5], m[6], m[7] / MM_PER_METRE,
+        m[8], m[9], m[10], m[11] / MM_PER_METRE, m[12], m[13], m[14], m[15]);
+    } else {
+      node.matrix.identity();
+    }
+    node.matrixWorldNeedsUpdate = true;
+  });
+  return moved;
 }
 
 /**
