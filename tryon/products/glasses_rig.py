@@ -17,6 +17,7 @@ the viewer, +X the wearer's left):
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -50,9 +51,19 @@ class TempleRig:
     def point_at(self, distance_mm: float) -> np.ndarray:
         """(3,) the centre-line point `distance_mm` from the hinge (the last one if the temple is
         shorter)."""
-        reach = np.linalg.norm(self.profile - self.hinge, axis=1)
-        reach = np.maximum.accumulate(reach)  # monotonic for np.interp
-        return np.array([np.interp(distance_mm, reach, self.profile[:, k]) for k in range(3)])
+        reach = self._reach
+        i = int(np.searchsorted(reach, distance_mm))
+        if i <= 0:
+            return self.profile[0].copy()
+        if i >= len(reach):
+            return self.profile[-1].copy()
+        w = (distance_mm - reach[i - 1]) / max(reach[i] - reach[i - 1], 1e-9)
+        return self.profile[i - 1] + w * (self.profile[i] - self.profile[i - 1])
+
+    @cached_property
+    def _reach(self) -> np.ndarray:
+        """Distance of each profile point from the hinge, made non-decreasing for the lookup."""
+        return np.maximum.accumulate(np.linalg.norm(self.profile - self.hinge, axis=1))
 
 
 @dataclass(frozen=True, eq=False)

@@ -48,10 +48,13 @@ class TempleFit:
 def fit_temples(rig: GlassesRig, head_from_product: np.ndarray, ear_roots_head: np.ndarray) -> tuple[TempleFit, TempleFit]:
     """Both temples' fits for a front placed at `head_from_product` ((4,4), may include scale),
     with the ear roots (2,3) head frame mm, the wearer's right first."""
-    product_from_head = np.linalg.inv(head_from_product)
+    linear = head_from_product[:3, :3]
+    # head_from_product is a rotation times a uniform scale: its inverse is the transpose / scale^2.
+    inverse = linear.T / float(linear[:, 0] @ linear[:, 0])
+    offset = head_from_product[:3, 3]
     fits = []
     for temple, root_head in zip(rig.temples, ear_roots_head):
-        root = product_from_head[:3, :3] @ root_head + product_from_head[:3, 3]
+        root = inverse @ (root_head - offset)
         fits.append(_fit_one(temple, root, head_from_product, root_head))
     return fits[0], fits[1]
 
@@ -59,15 +62,14 @@ def fit_temples(rig: GlassesRig, head_from_product: np.ndarray, ear_roots_head: 
 def _fit_one(temple: TempleRig, root: np.ndarray, head_from_product: np.ndarray, root_head: np.ndarray) -> TempleFit:
     outward = 1.0 if temple.hinge[0] > 0 else -1.0
     wanted = root - temple.hinge
-    rest = temple.point_at(float(np.linalg.norm(wanted))) - temple.hinge
+    rest = temple.point_at(math.sqrt(float(wanted @ wanted))) - temple.hinge
     spread = _horizontal_angle(wanted, outward) - _horizontal_angle(rest, outward)
     spread_limited = float(np.clip(spread, -math.radians(MAX_SPREAD_IN_DEG), math.radians(MAX_SPREAD_OUT_DEG)))
     yaw = _rotation_y(-outward * spread_limited)
     turned = yaw @ rest
     rise = _elevation(wanted) - _elevation(turned)
     rise_limited = float(np.clip(rise, -math.radians(MAX_DROOP_DEG), math.radians(MAX_DROOP_DEG)))
-    horizontal = np.array([turned[0], 0.0, turned[2]])
-    axis = np.cross(horizontal / max(np.linalg.norm(horizontal), 1e-9), [0.0, 1.0, 0.0])
+    axis = np.array([-turned[2], 0.0, turned[0]])  # the turned temple's horizontal direction x +Y
     rotation = _rotation_about(axis, rise_limited) @ yaw
     transform = np.eye(4)
     transform[:3, :3] = rotation
@@ -82,7 +84,7 @@ def _fit_one(temple: TempleRig, root: np.ndarray, head_from_product: np.ndarray,
         hinge=temple.hinge,
         tip=tip,
         tip_head=tip_head,
-        gap_mm=float(np.linalg.norm(tip_head - root_head)),
+        gap_mm=math.dist(tip_head.tolist(), root_head.tolist()),
         limited=spread_limited != spread or rise_limited != rise,
     )
 
@@ -126,6 +128,6 @@ def _rotation_y(angle: float) -> np.ndarray:
 
 def _rotation_about(axis: np.ndarray, angle: float) -> np.ndarray:
     """Rodrigues' rotation about a unit axis."""
-    x, y, z = axis / max(float(np.linalg.norm(axis)), 1e-12)
+    x, y, z = (axis / max(math.sqrt(float(axis @ axis)), 1e-12)).tolist()
     k = np.array([[0.0, -z, y], [z, 0.0, -x], [-y, x, 0.0]])
     return np.eye(3) + math.sin(angle) * k + (1.0 - math.cos(angle)) * (k @ k)
