@@ -13,6 +13,7 @@ import numpy as np
 
 from tryon.errors import FaceCutByFrame
 from tryon.geometry.camera import DEFAULT_FOV_DEG, CameraIntrinsics
+from tryon.geometry.hat_occluder import build_hat_occluder
 from tryon.geometry.head_occluder import build_head_occluder
 from tryon.geometry.head_pose import HeadPose, estimate_head_pose
 from tryon.geometry.measure import FaceMeasurements, measure_face
@@ -172,7 +173,8 @@ class TryOnPipeline:
             if self._render:
                 items.append(RenderItem(self.model, self.product.id, self.variant, m))
         if self._render:
-            occluders.append(build_head_occluder(frame_face))
+            # Hats get a skull without the face mesh, which would punch holes in band and brim.
+            occluders.append((build_hat_occluder if self.product.fit.category == "hat" else build_head_occluder)(frame_face))
         return FaceResult(face.face_id, pose, measurements, tuple(anchors), placements=tuple(matrices))
 
     @staticmethod
