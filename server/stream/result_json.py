@@ -27,6 +27,7 @@ def face_json(face: FaceResult) -> dict[str, Any]:
         "placements": [_matrix(p) for p in face.placements],
         "anchors_px": [[round(u, 2), round(v, 2)] for u, v in face.anchors_px],
         "skipped": face.skipped,
+        "occluder_domes": [_matrix(d) for d in face.occluder_domes],
     }
 
 

@@ -54,12 +54,17 @@ def camera_from_domes(face: FaceFrame, line: HatLine | None = None) -> tuple[np.
 
 
 def build_hat_occluder(face: FaceFrame) -> Occluder:
-    """The skull proxy for a hat, in the camera frame: one closed mesh, the upper dome's and the
-    lower dome's halves of one icosphere sharing their equator."""
-    upper, lower = camera_from_domes(face)
+    """The skull proxy for a hat on this face, in the camera frame (see occluder_from_domes)."""
+    return occluder_from_domes(camera_from_domes(face))
+
+
+def occluder_from_domes(domes: tuple[np.ndarray, np.ndarray]) -> Occluder:
+    """One closed mesh from (upper, lower) camera_from_dome transforms: the two halves of one
+    icosphere, sharing their equator, so there is no crack at the hat line."""
+    upper, lower = domes
     unit, indices = _unit_sphere()
     # Unit-sphere y < 0 is the lower dome (mirrored so its own y is >= 0); y >= 0 the upper.
-    mirrored = unit * np.where(unit[:, 1:2] < 0.0, [1.0, -1.0, 1.0], 1.0)
-    vertices = np.where(unit[:, 1:2] < 0.0, mirrored @ lower[:3, :3].T + lower[:3, 3],
-                        mirrored @ upper[:3, :3].T + upper[:3, 3])
+    below = unit[:, 1:2] < 0.0
+    mirrored = unit * np.where(below, [1.0, -1.0, 1.0], 1.0)
+    vertices = np.where(below, mirrored @ lower[:3, :3].T + lower[:3, 3], mirrored @ upper[:3, :3].T + upper[:3, 3])
     return Occluder(vertices.astype(np.float32), indices)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tryon.geometry.camera import CameraIntrinsics
-from tryon.geometry.hat_occluder import build_hat_occluder
+from tryon.geometry.hat_occluder import build_hat_occluder, occluder_from_domes
 from tryon.geometry.head_pose import estimate_head_pose
 from tryon.geometry.reference_face import load_reference_face
 from tryon.products.fit.face_frame import FaceFrame
