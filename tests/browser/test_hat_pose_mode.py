@@ -67,7 +67,8 @@ def test_pose_mode_hides_a_hat_with_the_servers_hat_proxy(camera_browser, tryon_
     placement = np.reshape(face["placements"][0], (4, 4))
     model = load_product_model(resolve_product(HAT))
     item = RenderItem(model, "browser-hat", None, placement)
-    server = get_compositor().render_coverage(camera, [item], studio_light(), [occluder_from_domes(domes)])[..., 3] >= 128
+    proxy = [occluder_from_domes(domes)]
+    server = get_compositor().render_coverage(camera, [item], studio_light(), proxy)[..., 3] >= 128
     cv2.imwrite(str(artifacts_dir / "hat_pose_mode.png"),
                 np.hstack([canvas[..., 3], cv2.resize(server.astype(np.uint8) * 255, canvas.shape[1::-1])]))
 

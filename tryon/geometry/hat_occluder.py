@@ -4,8 +4,9 @@ The general head proxy (head_occluder.py) carries the live face mesh, whose fore
 temples reach up through a hat's band and brim and punch skin-coloured holes in them. A hat
 needs only what is truly behind the head hidden: the inside of the crown and the back of the
 band (seen through the opening), and the brim's underside behind the skull. So this proxy has
-no face mesh: its widest section is the skull at the hat line (tryon/products/fit/hat_line.py), just inside the
-band, so the band's front, the brim and the crown are never inside it.
+no face mesh: its widest section is the skull at the hat line (tryon/products/fit/hat_line.py),
+the hair's thickness inside the band, so the band's front, the brim and the crown are never
+inside it. It needs nothing from head_occluder.py.
 
 Frames: the band frame of HatLine (head axes tilted back, y down, mm), then the camera frame.
 """

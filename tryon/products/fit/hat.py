@@ -42,7 +42,8 @@ def hat_opening(model: ProductModel) -> HatOpening:
     if len(ring) < OPENING_SECTORS // 2:
         ring = pts
     radius = np.hypot(ring[:, 0], ring[:, 2])
-    sector = ((np.arctan2(ring[:, 2], ring[:, 0]) + np.pi) / (2 * np.pi) * OPENING_SECTORS).astype(int) % OPENING_SECTORS
+    turn = (np.arctan2(ring[:, 2], ring[:, 0]) + np.pi) / (2 * np.pi)
+    sector = (turn * OPENING_SECTORS).astype(int) % OPENING_SECTORS
     inner = np.full(OPENING_SECTORS, np.inf)
     np.minimum.at(inner, sector, radius)
     keep = np.isfinite(inner)
