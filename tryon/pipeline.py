@@ -14,6 +14,7 @@ import numpy as np
 from tryon.errors import FaceCutByFrame
 from tryon.geometry.camera import DEFAULT_FOV_DEG, CameraIntrinsics
 from tryon.geometry.ear_roots import ear_roots
+from tryon.geometry.hat_occluder import camera_from_domes, occluder_from_domes
 from tryon.geometry.head_occluder import build_head_occluder
 from tryon.geometry.head_pose import HeadPose, estimate_head_pose
 from tryon.geometry.measure import FaceMeasurements, measure_face
@@ -41,7 +42,9 @@ SCALE_TIME_CONSTANT_S = 1.0
 class FaceResult:
     """One face's outcome: pose, measurements, where the product's anchor landed (pixels), or
     why nothing was drawn (`skipped`). placements: one (4,4) camera_from_product per drawn copy
-    (mm, camera frame), for clients that draw the product themselves."""
+    (mm, camera frame), for clients that draw the product themselves. occluder_domes: for hats,
+    the head proxy as (upper, lower) (4,4) camera_from_dome transforms of the unit half-ball
+    y >= 0 (tryon/geometry/hat_occluder.py); empty for other categories."""
 
     face_id: int
     pose: HeadPose
@@ -53,6 +56,7 @@ class FaceResult:
     # the matching part transforms (product frame) a client applies to the temple parts.
     temples: tuple[TempleFit, ...] = ()
     part_transforms: tuple[dict[str, np.ndarray], ...] = ()
+    occluder_domes: tuple[np.ndarray, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,10 +190,12 @@ class TryOnPipeline:
             parts.append(moved)
             if self._render:
                 items.append(RenderItem(self.model, self.product.id, self.variant, m, moved))
+        # Hats get a skull without the face mesh, which would punch holes in band and brim.
+        domes = camera_from_domes(frame_face) if self.product.fit.category == "hat" else ()
         if self._render:
-            occluders.append(build_head_occluder(frame_face, roots))
+            occluders.append(occluder_from_domes(domes) if domes else build_head_occluder(frame_face, roots))
         return FaceResult(face.face_id, pose, measurements, tuple(anchors), placements=tuple(matrices),
-                          temples=tuple(temples), part_transforms=tuple(parts))
+                          temples=tuple(temples), part_transforms=tuple(parts), occluder_domes=domes)
 
     @staticmethod
     def _smooth_scale(state: _FaceState, pose: HeadPose, now: float) -> HeadPose:

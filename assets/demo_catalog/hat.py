@@ -15,6 +15,7 @@ from demo_catalog.curves import resample_open
 from demo_catalog.surfaces import Part, make_part, revolve, superellipse_section
 
 _SEGMENTS = 64  # around the head; smooth normals hide the facets
+BAND_SINK_MM = 0.5
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,9 @@ def build_fedora(spec: FedoraSpec) -> list[Part]:
     brim_profile = _brim_profile(r_open + spec.felt_mm / 2, spec.brim_width_mm / 2, spec.brim_thickness_mm)
     brim = revolve(brim_profile, _SEGMENTS, loop=True, z_radius=z_radius, lift=_snap_brim(r_open, spec))
 
-    band_profile = _band_profile(mid, spec.felt_mm, spec.brim_thickness_mm + 0.5, spec.band_height_mm)
+    # The ribbon's lower edge sinks 0.5 mm into the brim: a gap there shows the crown's felt as a
+    # light sliver along the seam (the ribbon is darker and turned a little away from the light).
+    band_profile = _band_profile(mid, spec.felt_mm, spec.brim_thickness_mm - BAND_SINK_MM, spec.band_height_mm)
     band = revolve(band_profile, _SEGMENTS, loop=True, z_radius=z_radius)
     return [make_part("crown", [crown]), make_part("brim", [brim]), make_part("band", [band])]
 

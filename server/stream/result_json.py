@@ -32,6 +32,7 @@ def face_json(face: FaceResult) -> dict[str, Any]:
                      "gap_mm": round(t.gap_mm, 1), "limited": t.limited} for t in face.temples],
         "anchors_px": [[round(u, 2), round(v, 2)] for u, v in face.anchors_px],
         "skipped": face.skipped,
+        "occluder_domes": [_matrix(d) for d in face.occluder_domes],
     }
 
 

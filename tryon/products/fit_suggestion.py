@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tryon.products.fit.hat import opening_size
+from tryon.products.fit.hat import hat_opening
 from tryon.products.model import ProductModel
 from tryon.products.normalise import FRONT_DEPTH_FRACTION, FRONT_DEPTH_MIN_MM
 from tryon.products.orientation import surface_samples
@@ -57,10 +57,10 @@ def suggest_fit(model: ProductModel, category: str) -> FitSuggestion:
         return _glasses(model, category, anchor)
     size = model.size_mm
     if category == "hat":
-        width, depth = opening_size(model)
+        opening = hat_opening(model)
         notes = (
-            "anchor: centre of the head opening; the hat is scaled to the wearer's head width",
-            f"head opening about {width:.0f} x {depth:.0f} mm (width x depth)",
+            "anchor: centre of the head opening; the opening is fitted round the wearer's measured head",
+            f"head opening about {opening.width_mm:.0f} x {opening.length_mm:.0f} mm inside (width x depth)",
         )
         return FitSuggestion(category, None, None, None, anchor, notes)
     if category == "earrings":

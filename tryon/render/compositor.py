@@ -129,9 +129,13 @@ class Compositor:
             out[y0:y1, x0:x1] = patch
         return out
 
-    def render_coverage(self, camera: CameraIntrinsics, items: Sequence[RenderItem], light: SceneLight) -> np.ndarray:
+    def render_coverage(
+        self, camera: CameraIntrinsics, items: Sequence[RenderItem], light: SceneLight,
+        occluders: Sequence[Occluder] = (),
+    ) -> np.ndarray:
         """The items over nothing: (H, W, 4) uint8 BGRA, premultiplied, alpha = how much of each
-        pixel the products cover (see-through parts partly, 0 where none is drawn).
+        pixel the products cover (see-through parts partly, 0 where none is drawn or an occluder
+        hides it).
 
         Colour is linear light times alpha, sRGB-encoded (what the targets store): drawn over
         black, the background adds nothing, and the framebuffer's alpha already holds how much of
@@ -141,7 +145,7 @@ class Compositor:
         out = np.zeros((camera.height, camera.width, 4), np.uint8)
         if not items:
             return out
-        result = self._render_locked(black, camera, items, (), light, components=4)
+        result = self._render_locked(black, camera, items, occluders, light, components=4)
         if result is not None:
             (x0, y0, x1, y1), patch = result
             patch[..., 3] = 255 - patch[..., 3]  # the targets keep how much background shows

@@ -55,6 +55,15 @@ export function occluderModelView(cameraFromHead) {
   return multiply(VIEW, multiply(cameraFromHead, headFromSphere));
 }
 
+/**
+ * Model-view of one half of a hat's head proxy: `cameraFromDome` (a face's `occluder_domes`
+ * entry) maps the unit half-ball y >= 0, as THREE.SphereGeometry(1, w, h, 0, 2 * PI, 0, PI / 2)
+ * builds it, into the camera frame (mm). The upper dome's matrix mirrors it: draw both sides.
+ */
+export function domeModelView(cameraFromDome) {
+  return multiply(VIEW, cameraFromDome);
+}
+
 /** Scale a row-major transform's linear part (GLB metres -> mm: 1000). */
 export function withUniformScale(matrix, scale) {
   return multiply(matrix, [scale, 0, 0, 0, 0, scale, 0, 0, 0, 0, scale, 0, 0, 0, 0, 1]);

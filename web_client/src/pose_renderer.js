@@ -5,7 +5,7 @@ import * as THREE from "three";
 import { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";
 import { RoomEnvironment } from "three/addons/environments/RoomEnvironment.js";
 import {
-  modelViewFromPlacement, occluderModelView, projectionFromIntrinsics, withUniformScale,
+  domeModelView, modelViewFromPlacement, occluderModelView, projectionFromIntrinsics, withUniformScale,
 } from "./pose_math.js";
 
 const MM_PER_METRE = 1000; // the GLB is in metres, the pose in millimetres
@@ -52,6 +52,9 @@ export class PoseRenderer {
     this.faces = []; // per face: {occluder, url, copies: [Object3D]}
     this.occluderGeometry = new THREE.SphereGeometry(1, 48, 24);
     this.occluderMaterial = new THREE.MeshBasicMaterial({ colorWrite: false });
+    // A hat's head proxy: two half-ellipsoids at the hat line (the result's occluder_domes).
+    this.domeGeometry = new THREE.SphereGeometry(1, 48, 12, 0, 2 * Math.PI, 0, Math.PI / 2);
+    this.domeMaterial = new THREE.MeshBasicMaterial({ colorWrite: false, side: THREE.DoubleSide });
     this.pose = null;
     this.poseUrl = null;
     this.poseReceivedAt = 0;
@@ -142,7 +145,15 @@ export class PoseRenderer {
       occluder.renderOrder = -1; // depth first, so the head hides the temples behind it
       occluder.visible = false;
       this.scene.add(occluder);
-      this.faces.push({ occluder, url: null, copies: [] });
+      const domes = [0, 1].map(() => {
+        const dome = new THREE.Mesh(this.domeGeometry, this.domeMaterial);
+        dome.matrixAutoUpdate = false;
+        dome.renderOrder = -1;
+        dome.visible = false;
+        this.scene.add(dome);
+        return dome;
+      });
+      this.faces.push({ occluder, domes, url: null, copies: [] });
     }
     return this.faces[index];
   }
@@ -150,11 +161,16 @@ export class PoseRenderer {
   /** Pose one face's occluder and product copies; returns how many copies are drawn. */
   #placeFace(slot, face, template) {
     const placements = face.skipped ? [] : face.placements ?? [];
-    if (face.camera_from_head) {
+    const domes = face.occluder_domes ?? [];
+    slot.domes.forEach((dome, i) => {
+      dome.visible = i < domes.length;
+      if (dome.visible) dome.matrix.set(...domeModelView(domes[i]));
+    });
+    if (face.camera_from_head && domes.length === 0) {
       slot.occluder.matrix.set(...occluderModelView(face.camera_from_head));
       slot.occluder.visible = true;
     } else {
-      slot.occluder.visible = false;
+      slot.occluder.visible = false; // a hat's domes replace the skull sphere, which would cut its band
     }
     if (!template) {
       slot.copies.forEach((copy) => { copy.visible = false; });
@@ -183,6 +199,7 @@ export class PoseRenderer {
 
   #hideFace(slot) {
     slot.occluder.visible = false;
+    slot.domes.forEach((dome) => { dome.visible = false; });
     slot.copies.forEach((copy) => { copy.visible = false; });
   }
 
