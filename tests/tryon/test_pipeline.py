@@ -37,8 +37,10 @@ def test_glasses_are_drawn_over_the_eyes_of_every_adult(shared_data, photo):
     assert face.skipped is None and len(face.anchors_px) == 1
     pupils_mid = (lm[468, :2] + lm[473, :2]) / 2
     ipd_px = np.linalg.norm(lm[468, :2] - lm[473, :2])
-    # the bridge sits between the pupils, within a tenth of their distance
-    assert np.linalg.norm(np.array(face.anchors_px[0]) - pupils_mid) < 0.1 * ipd_px
+    # the bridge sits on the nose between the pupils, within a tenth of their distance of the
+    # pupils' midpoint or of the nose bridge (which a turned face shows to one side of it)
+    anchor = np.array(face.anchors_px[0])
+    assert min(np.linalg.norm(anchor - pupils_mid), np.linalg.norm(anchor - lm[168, :2])) < 0.1 * ipd_px
     radius = max(int(ipd_px), 12)
     assert changed_near_eyes(image, result.image, face.anchors_px[0], radius) > 0.05
     untouched = result.image[-20:, :20]
