@@ -15,7 +15,7 @@ from tryon.errors import FaceCutByFrame
 from tryon.geometry.camera import DEFAULT_FOV_DEG, CameraIntrinsics
 from tryon.geometry.ear_roots import ear_roots
 from tryon.geometry.hat_occluder import camera_from_domes, occluder_from_domes
-from tryon.geometry.head_occluder import build_head_occluder
+from tryon.geometry.head_occluder import build_head_occluder, camera_from_ears
 from tryon.geometry.head_pose import HeadPose, estimate_head_pose
 from tryon.geometry.measure import FaceMeasurements, measure_face
 from tryon.geometry.reference_face import load_reference_face
@@ -57,6 +57,8 @@ class FaceResult:
     temples: tuple[TempleFit, ...] = ()
     part_transforms: tuple[dict[str, np.ndarray], ...] = ()
     occluder_domes: tuple[np.ndarray, ...] = ()
+    # Every other category: each ear's proxy, (4,4) camera_from_ellipsoid of the unit sphere.
+    occluder_ears: tuple[np.ndarray, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -192,10 +194,12 @@ class TryOnPipeline:
                 items.append(RenderItem(self.model, self.product.id, self.variant, m, moved))
         # Hats get a skull without the face mesh, which would punch holes in band and brim.
         domes = camera_from_domes(frame_face) if self.product.fit.category == "hat" else ()
+        ears = () if domes else camera_from_ears(frame_face, roots)
         if self._render:
             occluders.append(occluder_from_domes(domes) if domes else build_head_occluder(frame_face, roots))
         return FaceResult(face.face_id, pose, measurements, tuple(anchors), placements=tuple(matrices),
-                          temples=tuple(temples), part_transforms=tuple(parts), occluder_domes=domes)
+                          temples=tuple(temples), part_transforms=tuple(parts), occluder_domes=domes,
+                          occluder_ears=ears)
 
     @staticmethod
     def _smooth_scale(state: _FaceState, pose: HeadPose, now: float) -> HeadPose:

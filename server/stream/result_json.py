@@ -33,6 +33,7 @@ def face_json(face: FaceResult) -> dict[str, Any]:
         "anchors_px": [[round(u, 2), round(v, 2)] for u, v in face.anchors_px],
         "skipped": face.skipped,
         "occluder_domes": [_matrix(d) for d in face.occluder_domes],
+        "occluder_ears": [_matrix(e) for e in face.occluder_ears],
     }
 
 

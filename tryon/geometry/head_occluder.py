@@ -77,14 +77,17 @@ def _neck_in_head() -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([top, bottom]), triangles
 
 
-def _ears_in_head(ear_roots: np.ndarray) -> np.ndarray:
-    """(2 * sphere vertices, 3) both ear ellipsoids in the wearer's head frame (mm)."""
-    unit = _unit_sphere()[0]
+def camera_from_ears(face: FaceFrame, ear_roots_head: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(4,4) camera_from_ellipsoid per ear, the wearer's right first: the unit sphere taken to
+    that ear's proxy (EAR_SEMI_AXES about a centre placed from its root), camera frame, mm. What
+    the browser's 3D mode draws as its ear occluders."""
     ears = []
-    for root, outward in zip(ear_roots, (-1.0, 1.0)):
-        centre = root + EAR_CENTRE_FROM_ROOT * [outward, 1.0, 1.0]
-        ears.append(unit * EAR_SEMI_AXES + centre)
-    return np.concatenate(ears)
+    for root, outward in zip(ear_roots_head, (-1.0, 1.0)):
+        m = np.eye(4)
+        m[:3, :3] = face.pose.rotation * EAR_SEMI_AXES  # the real mm of landmarks_head: unscaled
+        m[:3, 3] = face.pose.rotation @ (root + EAR_CENTRE_FROM_ROOT * [outward, 1.0, 1.0]) + face.pose.translation
+        ears.append(m)
+    return ears[0], ears[1]
 
 
 @lru_cache(maxsize=1)
@@ -111,7 +114,8 @@ def build_head_occluder(face: FaceFrame, ear_roots_head: np.ndarray | None = Non
         ear_roots_head = ear_roots(face.landmarks_head, face.pose)
     skull = _skull_in_head()
     neck = _neck_in_head()[0]
-    ears = _ears_in_head(ear_roots_head)
+    unit = _unit_sphere()[0]
+    ears = np.concatenate([unit @ m[:3, :3].T + m[:3, 3] for m in camera_from_ears(face, ear_roots_head)])
     vertices = np.empty((FACE_MESH_POINTS + len(skull) + len(neck) + len(ears), 3), np.float32)
     cam = face.landmarks_camera[:FACE_MESH_POINTS]
     depth = cam[:, 2:3]
@@ -120,5 +124,5 @@ def build_head_occluder(face: FaceFrame, ear_roots_head: np.ndarray | None = Non
     scaled = pose.rotation.T * pose.scale
     end = FACE_MESH_POINTS + len(skull) + len(neck)
     vertices[FACE_MESH_POINTS:end] = np.concatenate([skull, neck]) @ scaled + pose.translation
-    vertices[end:] = ears @ pose.rotation.T + pose.translation  # already the wearer's millimetres
+    vertices[end:] = ears
     return Occluder(vertices, head_occluder_triangles())

@@ -153,7 +153,16 @@ export class PoseRenderer {
         this.scene.add(dome);
         return dome;
       });
-      this.faces.push({ occluder, domes, url: null, copies: [] });
+      // The ears hide the temples' ends and ear hooks (the result's occluder_ears).
+      const ears = [0, 1].map(() => {
+        const ear = new THREE.Mesh(this.occluderGeometry, this.occluderMaterial);
+        ear.matrixAutoUpdate = false;
+        ear.renderOrder = -1;
+        ear.visible = false;
+        this.scene.add(ear);
+        return ear;
+      });
+      this.faces.push({ occluder, domes, ears, url: null, copies: [] });
     }
     return this.faces[index];
   }
@@ -165,6 +174,11 @@ export class PoseRenderer {
     slot.domes.forEach((dome, i) => {
       dome.visible = i < domes.length;
       if (dome.visible) dome.matrix.set(...domeModelView(domes[i]));
+    });
+    const ears = face.occluder_ears ?? [];
+    slot.ears.forEach((ear, i) => {
+      ear.visible = i < ears.length;
+      if (ear.visible) ear.matrix.set(...domeModelView(ears[i]));
     });
     if (face.camera_from_head && domes.length === 0) {
       slot.occluder.matrix.set(...occluderModelView(face.camera_from_head));
@@ -200,6 +214,7 @@ export class PoseRenderer {
   #hideFace(slot) {
     slot.occluder.visible = false;
     slot.domes.forEach((dome) => { dome.visible = false; });
+    slot.ears.forEach((ear) => { ear.visible = false; });
     slot.copies.forEach((copy) => { copy.visible = false; });
   }
 
