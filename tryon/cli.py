@@ -140,6 +140,7 @@ def video(
             frames += 1
             dressed += any(f.anchors_px for f in result.faces)
             progress.advance(task)
+    out.print(f"camera: {fov:g} deg across the longer side (--fov; video files carry no focal length we read)")
     out.print(f"wrote {out_path}: {frames} frames, product shown on {dressed}")
 
 

@@ -108,11 +108,14 @@ def iris_diameter_rad(landmarks_px: np.ndarray, camera: CameraIntrinsics, yaw_de
     face anywhere in the picture, where pixel spans grow toward the edges."""
     cy = max(math.cos(math.radians(yaw_deg)), 0.3)
     cp = max(math.cos(math.radians(pitch_deg)), 0.3)
-    ends = landmarks_px[_IRIS_SPANS, :2]
-    rays = np.column_stack([(ends[:, 0] - camera.cx) / camera.fx, (ends[:, 1] - camera.cy) / camera.fy,
-                            np.ones(len(ends))])
-    rays /= np.linalg.norm(rays, axis=1, keepdims=True)
-    h_right, v_right, h_left, v_left = np.arccos(np.clip((rays[0::2] * rays[1::2]).sum(axis=1), -1.0, 1.0)).tolist()
+    spans = []
+    points = landmarks_px[_IRIS_SPANS, :2].tolist()  # floats: 8 points cost less than array calls
+    for (u0, v0), (u1, v1) in zip(points[0::2], points[1::2]):
+        a = ((u0 - camera.cx) / camera.fx, (v0 - camera.cy) / camera.fy)
+        b = ((u1 - camera.cx) / camera.fx, (v1 - camera.cy) / camera.fy)
+        cos = (a[0] * b[0] + a[1] * b[1] + 1.0) / math.sqrt((a[0] ** 2 + a[1] ** 2 + 1.0) * (b[0] ** 2 + b[1] ** 2 + 1.0))
+        spans.append(math.acos(min(cos, 1.0)))
+    h_right, v_right, h_left, v_left = spans
     return 0.25 * (h_right / cy + v_right / cp + h_left / cy + v_left / cp)
 
 

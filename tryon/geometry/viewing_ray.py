@@ -39,7 +39,20 @@ def ray_relative_rotation(rotation: np.ndarray, point_camera: np.ndarray) -> np.
 def seen_yaw_pitch_deg(rotation: np.ndarray, point_camera: np.ndarray) -> tuple[float, float]:
     """(yaw, pitch) in degrees of the ray-relative rotation, in HeadPose.euler_deg's convention
     (R = Ry(yaw) Rx(pitch) Rz(roll)): 0, 0 for a face looking straight into the lens."""
-    r = ray_relative_rotation(rotation, point_camera)
-    pitch = math.degrees(math.asin(float(np.clip(-r[1, 2], -1.0, 1.0))))
-    yaw = math.degrees(math.atan2(float(r[0, 2]), float(r[2, 2])))
+    # Only the head's forward axis (third column) decides yaw and pitch: it is turned back by
+    # the ray's rotation with Rodrigues' formula on floats (~5 us a frame, not ~30 with arrays).
+    dx, dy, dz = (float(c) for c in point_camera)
+    n = math.sqrt(dx * dx + dy * dy + dz * dz)
+    dx, dy, dz = dx / n, dy / n, dz / n
+    vx, vy, vz = (float(c) for c in rotation[:, 2])
+    s = math.hypot(dx, dy)  # sin of the ray's angle; axis k = z x d / s = (-dy, dx, 0) / s
+    if s > 1e-12:
+        kx, ky, c = -dy / s, dx / s, dz
+        kv = kx * vx + ky * vy
+        # inverse rotation: v cos - (k x v) sin + k (k.v)(1 - cos), with k x v = (ky vz, -kx vz, kx vy - ky vx)
+        vx, vy, vz = (vx * c - ky * vz * s + kx * kv * (1.0 - c),
+                      vy * c + kx * vz * s + ky * kv * (1.0 - c),
+                      vz * c - (kx * vy - ky * vx) * s)
+    pitch = math.degrees(math.asin(min(max(-vy, -1.0), 1.0)))
+    yaw = math.degrees(math.atan2(vx, vz))
     return yaw, pitch
