@@ -133,9 +133,11 @@ def test_imported_lenses_over_a_face_leave_the_eyes_visible(face, tmp_path, arti
         if kind == "opaque dark":  # a sunglass tint: darker, the eye still shows through
             assert after.mean() < 0.5 * before.mean()
             assert contrast_after > 0.4 * contrast_before
-        else:  # a clear lens: the eye as it was, neither hidden nor fogged
+        else:  # a clear lens: the eye as it was, neither hidden nor fogged ...
             assert after.mean() == pytest.approx(before.mean(), rel=0.1)
             assert after.std() > 0.7 * before.std()
+            # ... yet seen: the frame's light reflects in it (the environment from lighting.py)
+            assert np.abs(after - before).max() > 8
 
 
 def test_the_browser_gets_the_same_glass_in_the_exported_model(tmp_path):
@@ -147,3 +149,17 @@ def test_the_browser_gets_the_same_glass_in_the_exported_model(tmp_path):
     assert lens["extensions"][TRANSMISSION_EXT]["transmissionFactor"] == 1.0
     assert lens["alphaMode"] == "OPAQUE"
     assert lens["pbrMetallicRoughness"]["baseColorFactor"][:3] == pytest.approx([0.92] * 3)
+
+
+def test_the_shared_models_lenses_are_kept_as_authored(shared_data):
+    """SunglassesKhronos already has glass lenses (KHR_materials_transmission, a dark 1-2% tint);
+    the Thug Life glasses have no lenses at all, only opaque black and white pixel blocks."""
+    khronos = load_model(shared_data / "models3d/sunglasses_khronos/SunglassesKhronos.glb", "sunglasses")
+    thug = load_model(shared_data / "models3d/glasses_thuglife_mindar/scene.gltf", "glasses")
+    for model in (khronos, thug):
+        assert not [step for step in model.normalisation if step.startswith("lens:")]
+    lenses = {p.material.name: p.material for p in khronos.primitives if is_lens_name(p.name)}
+    assert set(lenses) == {"lens_interior", "lens_exterior"}
+    assert all(m.transmission == 1.0 and max(m.base_color[:3]) < 0.02 for m in lenses.values())
+    assert {p.material.name for p in thug.primitives} == {"black", "white"}
+    assert all(p.material.transmission == 0.0 for p in thug.primitives)
