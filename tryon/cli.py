@@ -98,12 +98,17 @@ def photo(
 
     frame = read_image_file(image)
     camera = _photo_camera(image, frame, fov)
+    # an assumed camera is the pipeline's to refine (a tightly cropped face: near_face_prior)
+    assumed = camera.source.startswith("default")
     target = out_path or Path("out") / f"{image.stem}_tryon.jpg"
     with TryOnPipeline(_product(product, category, fit_to_face), variant, mode="photo", max_faces=max_faces,
-                       camera=camera.intrinsics) as pipe:
+                       camera=None if assumed else camera.intrinsics, fov_deg=camera.fov_deg) as pipe:
         result = pipe.process(frame)
     if not result.faces:
         raise NoFaceFound(f"{image}: no face found; use a photo where the face is visible and lit, looking roughly at the camera")
+    if result.camera is not None and result.camera_note:
+        notes = "; ".join(n for n in (camera.note, result.camera_note) if n)
+        camera = dataclasses.replace(camera, intrinsics=result.camera, note=notes)
     out.print(camera.describe())
     out.print(_faces_table(result.faces))
     if all(f.skipped for f in result.faces):

@@ -122,3 +122,39 @@ def test_with_the_principal_point_assumed_at_each_crops_centre_the_fit_holds(sha
     assert rotation_deg < 3.0, f"glasses front turned {rotation_deg:.1f} degrees as seen"
     assert iou > 0.88, f"drawn glasses overlap {iou:.2f}"
     assert depth_ratio == pytest.approx(1.0, abs=0.07)
+
+
+def _default_fit(frame: np.ndarray, mode: str = "photo"):
+    with TryOnPipeline(resolve_product("rect-metro"), "black", mode=mode) as pipe:
+        result = pipe.process(np.ascontiguousarray(frame))
+    return result
+
+
+def test_a_tightly_cropped_face_is_not_drawn_as_if_a_hand_span_from_the_lens(shared_data):
+    """With no intrinsics, 60 degrees across a tight crop puts the face 11 cm away and pitches
+    its glasses 7 degrees against the whole photo's; the assumed focal length is lengthened until
+    the face is 28 cm away (near_face_prior), and the glasses front agrees within 3.5 degrees."""
+    image = read_image_file(shared_data / "faces/two_children_frontal_multiface.jpeg")
+    whole = _default_fit(image)
+    with TryOnPipeline(None, mode="photo") as pipe:
+        landmarks = pipe.tracker.process(image)[0].landmarks
+    (crop, _), _ = _crops(image, landmarks)
+    tight = _default_fit(crop)
+    assert whole.camera_note == "" and whole.camera == CameraIntrinsics.from_fov(1280, 853)
+    assert "narrowed" in tight.camera_note and tight.camera.fx > 2 * CameraIntrinsics.from_fov(*crop.shape[1::-1]).fx
+    assert 270 < tight.faces[0].measurements.distance_mm < 320
+    nearest = min(whole.faces, key=lambda f: np.linalg.norm(np.array(f.anchors_px[0]) - landmarks[168, :2]))
+    turned = _angle_deg(_seen_rotation(tight.faces[0].placements[0]), _seen_rotation(nearest.placements[0]))
+    assert turned < 3.5, f"glasses front turned {turned:.1f} degrees against the whole photo's"
+
+
+def test_a_given_camera_and_video_frames_are_never_second_guessed(shared_data):
+    image = read_image_file(shared_data / "faces/two_children_frontal_multiface.jpeg")
+    with TryOnPipeline(None, mode="photo") as pipe:
+        landmarks = pipe.tracker.process(image)[0].landmarks
+    (crop, _), _ = _crops(image, landmarks)
+    crop = np.ascontiguousarray(crop)
+    given = CameraIntrinsics.from_fov(crop.shape[1], crop.shape[0])
+    with TryOnPipeline(resolve_product("rect-metro"), "black", mode="photo", camera=given) as pipe:
+        assert pipe.process(crop).camera == given
+    assert _default_fit(crop, mode="video").camera == given
