@@ -3,9 +3,11 @@
 Two steps, each a small function:
 1. `fit_reference_pose`: PnP (SQPnP, then Levenberg-Marquardt) of the reference face's rigid
    landmarks against their pixels: rotation and a translation that assume a reference-sized head.
-2. `iris_depth_mm`: the visible iris (11.7 mm across in adults) gives the true distance, so the
-   whole head is rescaled about the camera centre (which leaves every projection unchanged) to
-   the wearer's real size. The scale factor is the wearer's head size relative to the reference.
+2. `iris_diameter_rad`: the visible iris (11.7 mm across in adults), read as an angle between
+   camera rays and corrected for foreshortening as the face is seen along its viewing ray,
+   gives the true distance, so the whole head is rescaled about the camera centre (which leaves
+   every projection unchanged) to the wearer's real size. The scale factor is the wearer's head
+   size relative to the reference.
 """
 
 from __future__ import annotations
@@ -113,7 +115,8 @@ def iris_diameter_rad(landmarks_px: np.ndarray, camera: CameraIntrinsics, yaw_de
     for (u0, v0), (u1, v1) in zip(points[0::2], points[1::2]):
         a = ((u0 - camera.cx) / camera.fx, (v0 - camera.cy) / camera.fy)
         b = ((u1 - camera.cx) / camera.fx, (v1 - camera.cy) / camera.fy)
-        cos = (a[0] * b[0] + a[1] * b[1] + 1.0) / math.sqrt((a[0] ** 2 + a[1] ** 2 + 1.0) * (b[0] ** 2 + b[1] ** 2 + 1.0))
+        norms = math.sqrt((a[0] ** 2 + a[1] ** 2 + 1.0) * (b[0] ** 2 + b[1] ** 2 + 1.0))
+        cos = (a[0] * b[0] + a[1] * b[1] + 1.0) / norms
         spans.append(math.acos(min(cos, 1.0)))
     h_right, v_right, h_left, v_left = spans
     return 0.25 * (h_right / cy + v_right / cp + h_left / cy + v_left / cp)

@@ -89,7 +89,8 @@ def test_variant_lenses_become_glass_too():
 def _with_lens(material: Material) -> ProductModel:
     """The demo rectangle frame with `material` on both lenses, no variants: a seller's file."""
     base = load_model(DEMO_GLASSES, "glasses")
-    return ProductModel(tuple(replace(p, material=material) if p.name.startswith("lens") else p for p in base.primitives))
+    lensed = (replace(p, material=material) if p.name.startswith("lens") else p for p in base.primitives)
+    return ProductModel(tuple(lensed))
 
 
 def _glb_materials(glb: bytes) -> list[dict]:
