@@ -57,6 +57,18 @@ def _product(product: str, category: str | None, fit_to_face: bool):
     return p
 
 
+def _photo_camera(image: Path, frame, fov: float | None):
+    """The photo's intrinsics: --fov when given, else its EXIF focal length, else the default."""
+    from tryon.geometry.photo_camera import default_camera, photo_camera
+
+    height, width = frame.shape[:2]
+    if fov is not None:
+        if not 1.0 < fov < 179.0:
+            _fail(f"--fov {fov:g}: give the field of view in degrees, between 1 and 179 (a webcam is 55-78)")
+        return default_camera(width, height, fov, source=f"--fov {fov:g} deg")
+    return photo_camera(image.read_bytes(), width, height)
+
+
 def _faces_table(faces) -> Table:
     table = Table("face", "yaw°", "pitch°", "roll°", "distance mm", "PD mm", "face width mm", "confidence", "note")
     for f in faces:
@@ -76,7 +88,8 @@ def photo(
     category: Optional[str] = CategoryOpt,
     fit_to_face: bool = FitOpt,
     max_faces: int = typer.Option(4, "--max-faces", help="Most faces to dress (1-4)."),
-    fov: float = FovOpt,
+    fov: Optional[float] = typer.Option(None, "--fov", help="Camera field of view across the longer image side, "
+                                        "degrees (default: from the photo's EXIF focal length, else 60)."),
 ) -> None:
     """Try a product on every face in a photo and write the result."""
     from tryon.errors import NoFaceFound
@@ -84,11 +97,19 @@ def photo(
     from tryon.pipeline import TryOnPipeline
 
     frame = read_image_file(image)
+    camera = _photo_camera(image, frame, fov)
+    # an assumed camera is the pipeline's to refine (a tightly cropped face: near_face_prior)
+    assumed = camera.source.startswith("default")
     target = out_path or Path("out") / f"{image.stem}_tryon.jpg"
-    with TryOnPipeline(_product(product, category, fit_to_face), variant, mode="photo", max_faces=max_faces, fov_deg=fov) as pipe:
+    with TryOnPipeline(_product(product, category, fit_to_face), variant, mode="photo", max_faces=max_faces,
+                       camera=None if assumed else camera.intrinsics, fov_deg=camera.fov_deg) as pipe:
         result = pipe.process(frame)
     if not result.faces:
         raise NoFaceFound(f"{image}: no face found; use a photo where the face is visible and lit, looking roughly at the camera")
+    if result.camera is not None and result.camera_note:
+        notes = "; ".join(n for n in (camera.note, result.camera_note) if n)
+        camera = dataclasses.replace(camera, intrinsics=result.camera, note=notes)
+    out.print(camera.describe())
     out.print(_faces_table(result.faces))
     if all(f.skipped for f in result.faces):
         _fail(result.faces[0].skipped or "no face could be dressed")
@@ -124,6 +145,7 @@ def video(
             frames += 1
             dressed += any(f.anchors_px for f in result.faces)
             progress.advance(task)
+    out.print(f"camera: {fov:g} deg across the longer side (--fov; video files carry no focal length we read)")
     out.print(f"wrote {out_path}: {frames} frames, product shown on {dressed}")
 
 

@@ -18,6 +18,7 @@ from tryon.geometry.hat_occluder import camera_from_domes, occluder_from_domes
 from tryon.geometry.head_occluder import build_head_occluder, camera_from_ears
 from tryon.geometry.head_pose import HeadPose, estimate_head_pose
 from tryon.geometry.measure import FaceMeasurements, measure_face
+from tryon.geometry.near_face_prior import lengthen_for_near_faces
 from tryon.geometry.reference_face import load_reference_face
 from tryon.products.catalog import load_product_model
 from tryon.products.fit import place_product
@@ -66,6 +67,8 @@ class FrameResult:
     image: np.ndarray
     faces: tuple[FaceResult, ...]
     timings_ms: dict[str, float]
+    camera: CameraIntrinsics | None = None  # the intrinsics this frame was drawn with
+    camera_note: str = ""  # why they differ from the assumed ones (near_face_prior), if they do
 
 
 @dataclass
@@ -141,6 +144,9 @@ class TryOnPipeline:
         t1 = time.perf_counter()
         timings["track"] = (t1 - t0) * 1e3
         camera = self.camera_for(frame)
+        camera_note = ""
+        if self.mode == "photo" and self._camera is None:  # an assumed camera: a crop's is too wide
+            camera, camera_note = lengthen_for_near_faces(camera, [f.landmarks for f in faces], self.reference)
         now = timestamp_s if timestamp_s is not None else t1
         items: list[RenderItem] = []
         occluders: list[Occluder] = []
@@ -154,7 +160,7 @@ class TryOnPipeline:
 
             image = get_compositor().render(frame, camera, items, occluders, in_place=in_place)
         timings["render"] = (time.perf_counter() - t2) * 1e3
-        return FrameResult(image, tuple(results), timings)
+        return FrameResult(image, tuple(results), timings, camera, camera_note)
 
     def _face(self, face: TrackedFace, camera: CameraIntrinsics, now: float,
               items: list[RenderItem], occluders: list[Occluder]) -> FaceResult:

@@ -1,5 +1,6 @@
 """The CLI as a user runs it: a real process, real files, exit codes and messages."""
 
+import math
 import subprocess
 import sys
 
@@ -115,3 +116,27 @@ def test_unreadable_video_fails_cleanly(tmp_path):
     junk = tmp_path / "junk.mp4"
     junk.write_bytes(b"\x00\x01" * 500)
     assert_clean_failure(run("video", junk, "--product", "round-classic", "--out", tmp_path / "o.mp4"), "junk.mp4")
+
+
+def _distance_mm(stdout: str) -> float:
+    """The distance column of face 0 in the photo command's table."""
+    row = next(line for line in stdout.splitlines() if line.startswith("│ 0"))
+    return float(row.split("│")[5])
+
+
+def test_photo_uses_the_focal_length_its_exif_gives(shared_data, tmp_path):
+    from PIL import Image
+
+    photo = tmp_path / "telephoto.jpg"
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0xA405] = 80  # FocalLengthIn35mmFilm: a short telephoto, 2.7x the default's
+    Image.open(shared_data / "faces/hagrid_man_closeup_thumb_down.jpg").save(photo, "JPEG", quality=95, exif=exif)
+    from_exif = run("photo", photo, "--product", "rect-metro", "--out", tmp_path / "a.jpg")
+    assumed = run("photo", photo, "--product", "rect-metro", "--out", tmp_path / "b.jpg", "--fov", "60")
+    assert from_exif.returncode == 0 and assumed.returncode == 0, from_exif.stderr + assumed.stderr
+    assert "camera: exif 35mm" in from_exif.stdout
+    assert "camera: --fov 60 deg" in assumed.stdout
+    # The iris gives the distance in focal lengths: the same face seen through the longer lens is
+    # farther away by the focal ratio, 80 mm / 43.27 mm diagonal vs 60 degrees across 512 px.
+    ratio = (80 * 640 / 43.27) / (256 / math.tan(math.radians(30)))
+    assert _distance_mm(from_exif.stdout) == pytest.approx(ratio * _distance_mm(assumed.stdout), rel=0.02)

@@ -3,9 +3,11 @@
 Two steps, each a small function:
 1. `fit_reference_pose`: PnP (SQPnP, then Levenberg-Marquardt) of the reference face's rigid
    landmarks against their pixels: rotation and a translation that assume a reference-sized head.
-2. `iris_depth_mm`: the visible iris (11.7 mm across in adults) gives the true distance, so the
-   whole head is rescaled about the camera centre (which leaves every projection unchanged) to
-   the wearer's real size. The scale factor is the wearer's head size relative to the reference.
+2. `iris_diameter_rad`: the visible iris (11.7 mm across in adults), read as an angle between
+   camera rays and corrected for foreshortening as the face is seen along its viewing ray,
+   gives the true distance, so the whole head is rescaled about the camera centre (which leaves
+   every projection unchanged) to the wearer's real size. The scale factor is the wearer's head
+   size relative to the reference.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 
 from tryon.geometry.camera import CameraIntrinsics
 from tryon.geometry.reference_face import LEFT_IRIS, POSE_LANDMARKS, RIGHT_IRIS, ReferenceFace
+from tryon.geometry.viewing_ray import seen_yaw_pitch_deg
 
 IRIS_DIAMETER_MM = 11.7  # mean adult visible iris diameter (MediaPipe Iris; Rüfer et al. 2005)
 # Adult heads span roughly 0.8-1.2 of the reference; outside that the iris reading is noise.
@@ -90,7 +93,8 @@ def fit_reference_pose(
 
 def iris_diameter_px(landmarks_px: np.ndarray, yaw_deg: float, pitch_deg: float) -> tuple[float, float]:
     """Mean visible iris diameter in pixels over both eyes, undoing foreshortening (a turned
-    head narrows the iris horizontally by cos(yaw)), and the left/right disagreement ratio."""
+    head narrows the iris horizontally by cos(yaw)), and the left/right disagreement ratio.
+    yaw, pitch: as the face is seen, relative to its viewing ray (viewing_ray.seen_yaw_pitch_deg)."""
     cy = max(math.cos(math.radians(yaw_deg)), 0.3)
     cp = max(math.cos(math.radians(pitch_deg)), 0.3)
     ends = landmarks_px[_IRIS_SPANS, :2]
@@ -98,6 +102,24 @@ def iris_diameter_px(landmarks_px: np.ndarray, yaw_deg: float, pitch_deg: float)
     a = 0.5 * (h_right / cy + v_right / cp)
     b = 0.5 * (h_left / cy + v_left / cp)
     return 0.5 * (a + b), abs(a - b) / max(a, b, 1e-6)
+
+
+def iris_diameter_rad(landmarks_px: np.ndarray, camera: CameraIntrinsics, yaw_deg: float, pitch_deg: float) -> float:
+    """Mean visible iris diameter over both eyes as an angle (radians) between the camera rays
+    through its contour points, with iris_diameter_px's foreshortening undone: the same for a
+    face anywhere in the picture, where pixel spans grow toward the edges."""
+    cy = max(math.cos(math.radians(yaw_deg)), 0.3)
+    cp = max(math.cos(math.radians(pitch_deg)), 0.3)
+    spans = []
+    points = landmarks_px[_IRIS_SPANS, :2].tolist()  # floats: 8 points cost less than array calls
+    for (u0, v0), (u1, v1) in zip(points[0::2], points[1::2]):
+        a = ((u0 - camera.cx) / camera.fx, (v0 - camera.cy) / camera.fy)
+        b = ((u1 - camera.cx) / camera.fx, (v1 - camera.cy) / camera.fy)
+        norms = math.sqrt((a[0] ** 2 + a[1] ** 2 + 1.0) * (b[0] ** 2 + b[1] ** 2 + 1.0))
+        cos = (a[0] * b[0] + a[1] * b[1] + 1.0) / norms
+        spans.append(math.acos(min(cos, 1.0)))
+    h_right, v_right, h_left, v_left = spans
+    return 0.25 * (h_right / cy + v_right / cp + h_left / cy + v_left / cp)
 
 
 def estimate_head_pose(
@@ -111,13 +133,17 @@ def estimate_head_pose(
     pose = HeadPose(r, t, 1.0, False)
     if scale_hint is not None:
         return HeadPose(r, t * scale_hint, scale_hint, True)
-    yaw, pitch, _ = pose.euler_deg
+    # Foreshortening is how the iris is seen: relative to the ray through the eyes (a face
+    # looking into the lens from a picture's corner is seen head-on), not the optical axis.
+    eyes = r @ reference.iris_centres_mean + t
+    yaw, pitch = seen_yaw_pitch_deg(r, eyes)
     diameter, _ = iris_diameter_px(landmarks_px, yaw, pitch)
     if diameter < 2.0:
         return pose
-    eyes_depth = float(reference.iris_centres_mean @ r[2]) + float(t[2])
-    true_depth = camera.fx * IRIS_DIAMETER_MM / diameter
-    scale = true_depth / eyes_depth
+    # The iris's angular size gives its distance along the ray: pixel sizes would stretch
+    # radially by 1/cos(angle off-axis) and read a face near the picture's edge as too near.
+    true_distance = IRIS_DIAMETER_MM / iris_diameter_rad(landmarks_px, camera, yaw, pitch)
+    scale = true_distance / float(np.linalg.norm(eyes))
     if not MIN_HEAD_SCALE <= scale <= MAX_HEAD_SCALE:
         return pose
     return HeadPose(r, t * scale, scale, True)

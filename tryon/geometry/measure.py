@@ -12,6 +12,7 @@ import numpy as np
 
 from tryon.geometry.camera import CameraIntrinsics
 from tryon.geometry.head_pose import HeadPose, iris_diameter_px
+from tryon.geometry.viewing_ray import seen_yaw_pitch_deg
 from tryon.geometry.reference_face import (
     FACE_LEFT_SIDE,
     FACE_RIGHT_SIDE,
@@ -54,7 +55,9 @@ def measure_face(
         depths = pose.to_camera(reference.landmarks[_MEASURED])[:, 2]
         points = camera.unproject(landmarks_px[_MEASURED, :2], depths)
     pd, width = np.hypot.reduce(points[[1, 3]] - points[[0, 2]], axis=1).tolist()
-    yaw, pitch, _ = pose.euler_deg
+    # as the face is seen (relative to its viewing ray): a face near the picture's edge that
+    # looks into the lens is measured like a centred one
+    yaw, pitch = seen_yaw_pitch_deg(pose.rotation, pose.to_camera(reference.iris_centres_mean[None])[0])
     diameter, disagreement = iris_diameter_px(landmarks_px, yaw, pitch)
     confidence = (
         _ramp(diameter, _IRIS_PX_LOW, _IRIS_PX_GOOD)

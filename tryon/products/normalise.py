@@ -16,6 +16,7 @@ from typing import get_args
 import numpy as np
 
 from tryon.errors import UnsupportedModel
+from tryon.products.lens_glass import glass_lenses
 from tryon.products.model import Category, ProductModel
 from tryon.products.orientation import (
     describe_rotation,
@@ -58,7 +59,8 @@ FRONT_CENTRAL_FRACTION = 0.3  # the back of the front is measured within +-30% o
 
 
 def normalise_model(model: ProductModel, category: str, source_unit: str | None = None) -> ProductModel:
-    """The model rotated, scaled to mm and moved so its origin is the category's fit anchor.
+    """The model rotated, scaled to mm and moved so its origin is the category's fit anchor; eyewear
+    lenses made glass (tryon.products.lens_glass).
 
     Parameters
     ----------
@@ -78,7 +80,8 @@ def normalise_model(model: ProductModel, category: str, source_unit: str | None 
     points = np.concatenate([p.positions for p in model.primitives]).astype(np.float64) @ rotation.T
     scale, units_step = unit_scale(points, category, source_unit)
     origin, anchor_step = fit_anchor(points * scale, category)
-    return transform_model(model, rotation, scale, origin, (orientation_step, units_step, anchor_step))
+    placed = transform_model(model, rotation, scale, origin, (orientation_step, units_step, anchor_step))
+    return glass_lenses(placed, category)
 
 
 def orientation_for(model: ProductModel, category: str) -> tuple[np.ndarray, str]:

@@ -2,6 +2,7 @@
 
 import { fetchConfig, fetchProducts, hasSampleVideo, modelUrl, webSocketUrl } from "./api.js";
 import { startCamera, startSampleVideo } from "./camera.js";
+import { fieldOfViewFromQuery } from "./camera_field_of_view.js";
 import { CompositeView } from "./composite_view.js";
 import { FrameEncoder } from "./frame_encoder.js";
 import { ReservePanel } from "./reserve_panel.js";
@@ -71,6 +72,12 @@ function applyQueryParameters(params) {
   if (params.has("mirror")) page.mirrorInput.checked = params.get("mirror") !== "false";
 }
 
+/** `fov_deg` for the server when the page was opened with ?fov= (browsers do not report it). */
+function cameraFieldOfView() {
+  const degrees = fieldOfViewFromQuery(new URLSearchParams(location.search));
+  return degrees === null ? {} : { fov_deg: degrees };
+}
+
 function selectFromQuery(params) {
   const product = params.get("product");
   if (!product || !page.productById(product)) return;
@@ -112,7 +119,7 @@ function ensureStream() {
     url: webSocketUrl(config),
     video: page.video,
     encoder: new FrameEncoder(),
-    config: { ...page.selection(), mode: page.mode(), mirror: page.mirrored() },
+    config: { ...page.selection(), mode: page.mode(), mirror: page.mirrored(), ...cameraFieldOfView() },
     handlers: {
       onOpen: (ready) => {
         state.connected = true;

@@ -72,3 +72,15 @@ def write_glb(path: Path, document: dict[str, Any], binary: bytes = b"") -> Path
         chunks += struct.pack("<II", len(binary), 0x004E4942) + binary
     path.write_bytes(struct.pack("<4sII", b"glTF", 2, 12 + len(chunks)) + chunks)
     return path
+
+
+def with_named_parts(document: dict[str, Any], parts: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """The document's triangle drawn once per (mesh name, glTF material) part, one node each,
+    side by side along X so the parts do not overlap."""
+    document = json.loads(json.dumps(document))
+    primitive = document["meshes"][0]["primitives"][0]
+    document["materials"] = [material for _, material in parts]
+    document["meshes"] = [{"name": name, "primitives": [{**primitive, "material": i}]} for i, (name, _) in enumerate(parts)]
+    document["nodes"] = [{"mesh": i, "translation": [1.5 * i, 0.0, 0.0]} for i in range(len(parts))]
+    document["scenes"] = [{"nodes": list(range(len(parts)))}]
+    return document
