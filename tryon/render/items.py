@@ -16,12 +16,15 @@ class RenderItem:
     camera_from_model: (4,4) float64 transform from the product frame (mm, +Y up, +Z front) to
     the camera frame (mm, OpenCV axes: x right, y down, z forward); it may include scale.
     model_key identifies the model for the per-process GPU resource cache.
+    opacity 0..1: the whole product drawn as one layer over what is behind it (fading in or out),
+    1 for a product that is simply there.
     """
 
     model: ProductModel
     model_key: str
     variant: str | None
     camera_from_model: np.ndarray
+    opacity: float = 1.0
 
 
 @dataclass(frozen=True, eq=False)
