@@ -6,12 +6,14 @@ GL resources are shared by every pipeline in the process.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from tryon.errors import FaceCutByFrame
+from tryon.geometry.face_plausibility import FacePlausibility, assess_face
 from tryon.geometry.camera import DEFAULT_FOV_DEG, CameraIntrinsics
 from tryon.geometry.head_occluder import build_head_occluder
 from tryon.geometry.head_pose import HeadPose, estimate_head_pose
@@ -23,6 +25,7 @@ from tryon.products.fit.face_frame import FaceFrame
 from tryon.products.model import Product, ProductModel
 from tryon.render.items import Occluder, RenderItem
 from tryon.tracking.face import FaceTracker, Mode, TrackedFace
+from tryon.tracking.presence_gate import PresenceGate
 
 # Landmarks a category needs inside the picture (eyes and bridge; forehead; face sides).
 REQUIRED_LANDMARKS = {
@@ -39,7 +42,14 @@ SCALE_TIME_CONSTANT_S = 1.0
 class FaceResult:
     """One face's outcome: pose, measurements, where the product's anchor landed (pixels), or
     why nothing was drawn (`skipped`). placements: one (4,4) camera_from_product per drawn copy
-    (mm, camera frame), for clients that draw the product themselves."""
+    (mm, camera frame), for clients that draw the product themselves.
+
+    tracking: "acquiring" (video: seen, not yet trusted, nothing drawn), "tracked" (drawn),
+    "fading" (video: lost or implausible; its last placement is drawn still, fading out) or
+    "rejected" (photo: not plausible as a face, nothing drawn). confidence: 0..1 that this is a
+    real, well-measured face (face_plausibility; 0 once lost). opacity: what the product is
+    drawn at, 0..1 (clients drawing it themselves should use it). notes: why the confidence is
+    low, for the shopper; empty when sure."""
 
     face_id: int
     pose: HeadPose
@@ -47,6 +57,19 @@ class FaceResult:
     anchors_px: tuple[tuple[float, float], ...] = ()
     skipped: str | None = None
     placements: tuple[np.ndarray, ...] = ()
+    tracking: str = "tracked"
+    confidence: float = 1.0
+    opacity: float = 1.0
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class _Shown:
+    """What a face last showed at full opacity, kept to fade it out in place when it is lost."""
+
+    result: FaceResult
+    items: tuple[RenderItem, ...]
+    occluder: Occluder | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,6 +85,8 @@ class _FaceState:
     scale: float | None = None
     last_t: float = 0.0
     fit_state: dict = field(default_factory=dict)
+    gate: PresenceGate = field(default_factory=PresenceGate)
+    shown: _Shown | None = None
 
 
 class TryOnPipeline:
@@ -97,6 +122,7 @@ class TryOnPipeline:
         self.product, self.model, self.variant = product, model, variant
         for state in self._states.values():
             state.fit_state = {}
+            state.shown = None  # a fading face of the old product just goes
 
     def set_fov(self, fov_deg: float) -> None:
         """Assumed field of view across the longer side, for frames with no given intrinsics."""
@@ -133,7 +159,9 @@ class TryOnPipeline:
         items: list[RenderItem] = []
         occluders: list[Occluder] = []
         results = [self._face(f, camera, now, items, occluders) for f in faces]
-        self._states = {f.face_id: self._states[f.face_id] for f in faces if f.face_id in self._states}
+        seen = {f.face_id for f in faces}
+        results += self._fade_lost(seen, now, items, occluders)
+        self._states = {i: s for i, s in self._states.items() if i in seen or (s.gate.drawn and s.shown)}
         t2 = time.perf_counter()
         timings["pose"] = (t2 - t1) * 1e3
         image = frame
@@ -154,26 +182,81 @@ class TryOnPipeline:
             state.pose = pose
         frame_face = FaceFrame.build(face.landmarks, pose, camera, self.reference)
         measurements = measure_face(face.landmarks, pose, camera, self.reference, frame_face.landmarks_camera)
+        plausibility = assess_face(face.landmarks, frame_face.landmarks_head, pose, camera, self.reference)
+        gated = self._gate(state, plausibility, now)
+        if gated is not None:
+            tracking, opacity = gated
+            result = FaceResult(face.face_id, pose, measurements, tracking=tracking,
+                                confidence=plausibility.confidence, opacity=opacity, notes=plausibility.notes)
+            if tracking == "rejected":
+                return dataclasses.replace(result, skipped=_not_a_face_note(plausibility))
+            return self._show_faded(state, result, items, occluders) if tracking == "fading" else result
         if self.model is None or self.product is None:
-            return FaceResult(face.face_id, pose, measurements)
+            return FaceResult(face.face_id, pose, measurements, confidence=plausibility.confidence,
+                              notes=plausibility.notes)
         try:
             _check_inside(face, self.product.fit.category, camera)
         except FaceCutByFrame as exc:
-            return FaceResult(face.face_id, pose, measurements, skipped=str(exc))
+            return FaceResult(face.face_id, pose, measurements, skipped=str(exc),
+                              confidence=plausibility.confidence, notes=plausibility.notes)
         placements, state.fit_state = place_product(self.model, self.product.fit, frame_face, state.fit_state)
         camera_from_head = frame_face.camera_from_head()
         anchors = []
         matrices = []
+        face_items = []
+        opacity = state.gate.opacity if self.mode == "video" else 1.0
         for head_from_product in placements:
             m = camera_from_head @ head_from_product
             matrices.append(m)
             u, v = camera.project(m[None, :3, 3])[0]
             anchors.append((float(u), float(v)))
             if self._render:
-                items.append(RenderItem(self.model, self.product.id, self.variant, m))
-        if self._render:
-            occluders.append(build_head_occluder(frame_face))
-        return FaceResult(face.face_id, pose, measurements, tuple(anchors), placements=tuple(matrices))
+                face_items.append(RenderItem(self.model, self.product.id, self.variant, m, opacity))
+        occluder = build_head_occluder(frame_face) if self._render else None
+        result = FaceResult(face.face_id, pose, measurements, tuple(anchors), placements=tuple(matrices),
+                            confidence=plausibility.confidence, opacity=opacity, notes=plausibility.notes)
+        items.extend(face_items)
+        if occluder is not None:
+            occluders.append(occluder)
+        if self.mode == "video":
+            state.shown = _Shown(result, tuple(face_items), occluder)
+        return result
+
+    def _gate(self, state: _FaceState, plausibility: FacePlausibility, now: float) -> tuple[str, float] | None:
+        """(tracking, opacity) for a face whose product is not placed afresh this frame, or None
+        when it is: video faces not yet trusted or fading; photo faces judged not to be faces."""
+        if self.mode == "photo":
+            return ("rejected", 0.0) if plausibility.verdict == "rejected" else None
+        state.gate.update(plausibility.verdict, now)
+        if state.gate.state == "tracked":
+            return None
+        return state.gate.state, (state.gate.opacity if state.gate.drawn else 0.0)
+
+    def _show_faded(self, state: _FaceState, result: FaceResult, items: list[RenderItem],
+                    occluders: list[Occluder]) -> FaceResult:
+        """A fading face: its last placement drawn still at the gate's opacity."""
+        shown = state.shown
+        if shown is None or not state.gate.drawn:
+            return dataclasses.replace(result, anchors_px=(), placements=(), opacity=0.0)
+        opacity = state.gate.opacity
+        items.extend(dataclasses.replace(item, opacity=opacity) for item in shown.items)
+        if shown.occluder is not None:
+            occluders.append(shown.occluder)
+        return dataclasses.replace(result, anchors_px=shown.result.anchors_px, placements=shown.result.placements)
+
+    def _fade_lost(self, seen: set[int], now: float, items: list[RenderItem],
+                   occluders: list[Occluder]) -> list[FaceResult]:
+        """Faces whose track ended this frame or earlier and are still fading out."""
+        results = []
+        for face_id, state in self._states.items():
+            if face_id in seen or state.shown is None or state.gate.state == "acquiring":
+                continue
+            state.gate.update(None, now)
+            last = state.shown.result
+            faded = dataclasses.replace(last, tracking="fading", confidence=0.0, opacity=state.gate.opacity,
+                                        notes=("face lost",))
+            results.append(self._show_faded(state, faded, items, occluders))
+        return results
 
     @staticmethod
     def _smooth_scale(state: _FaceState, pose: HeadPose, now: float) -> HeadPose:
@@ -185,6 +268,11 @@ class TryOnPipeline:
                 state.scale += (pose.scale - state.scale) * dt / (SCALE_TIME_CONSTANT_S + dt)
             state.last_t = now
         return pose.with_scale(state.scale) if state.scale is not None else pose
+
+
+def _not_a_face_note(plausibility: FacePlausibility) -> str:
+    reasons = "; ".join(plausibility.notes) or "it does not look like a face"
+    return f"not dressed, this does not look enough like a face (confidence {plausibility.confidence:.2f}): {reasons}"
 
 
 def _check_inside(face: TrackedFace, category: str, camera: CameraIntrinsics) -> None:
