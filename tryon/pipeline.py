@@ -34,6 +34,7 @@ REQUIRED_LANDMARKS = {
     "hat": (10, 67, 297),
     "earrings": (234, 454),
 }
+FACE_LOST_NOTES = ("face lost",)  # the notes of a face whose track ended, while its product fades
 # Head size is constant, so its per-frame iris reading is averaged over ~1 s.
 SCALE_TIME_CONSTANT_S = 1.0
 
@@ -183,21 +184,20 @@ class TryOnPipeline:
         frame_face = FaceFrame.build(face.landmarks, pose, camera, self.reference)
         measurements = measure_face(face.landmarks, pose, camera, self.reference, frame_face.landmarks_camera)
         plausibility = assess_face(face.landmarks, frame_face.landmarks_head, pose, camera, self.reference)
-        gated = self._gate(state, plausibility, now)
+        cut = _cut_by_frame(face, self.product.fit.category, camera) if self.model is not None and self.product else None
+        gated = self._gate(state, plausibility, now, cut is not None)
         if gated is not None:
             tracking, opacity = gated
-            result = FaceResult(face.face_id, pose, measurements, tracking=tracking,
+            result = FaceResult(face.face_id, pose, measurements, skipped=cut, tracking=tracking,
                                 confidence=plausibility.confidence, opacity=opacity, notes=plausibility.notes)
             if tracking == "rejected":
-                return dataclasses.replace(result, skipped=_not_a_face_note(plausibility))
+                return dataclasses.replace(result, skipped=cut or _not_a_face_note(plausibility))
             return self._show_faded(state, result, items, occluders) if tracking == "fading" else result
         if self.model is None or self.product is None:
             return FaceResult(face.face_id, pose, measurements, confidence=plausibility.confidence,
                               notes=plausibility.notes)
-        try:
-            _check_inside(face, self.product.fit.category, camera)
-        except FaceCutByFrame as exc:
-            return FaceResult(face.face_id, pose, measurements, skipped=str(exc),
+        if cut is not None:
+            return FaceResult(face.face_id, pose, measurements, skipped=cut,
                               confidence=plausibility.confidence, notes=plausibility.notes)
         placements, state.fit_state = place_product(self.model, self.product.fit, frame_face, state.fit_state)
         camera_from_head = frame_face.camera_from_head()
@@ -222,12 +222,14 @@ class TryOnPipeline:
             state.shown = _Shown(result, tuple(face_items), occluder)
         return result
 
-    def _gate(self, state: _FaceState, plausibility: FacePlausibility, now: float) -> tuple[str, float] | None:
+    def _gate(self, state: _FaceState, plausibility: FacePlausibility, now: float,
+              cut: bool) -> tuple[str, float] | None:
         """(tracking, opacity) for a face whose product is not placed afresh this frame, or None
-        when it is: video faces not yet trusted or fading; photo faces judged not to be faces."""
+        when it is: video faces not yet trusted or fading (a face the frame edge cuts fades like
+        a lost one); photo faces judged not to be faces."""
         if self.mode == "photo":
             return ("rejected", 0.0) if plausibility.verdict == "rejected" else None
-        state.gate.update(plausibility.verdict, now)
+        state.gate.update("rejected" if cut else plausibility.verdict, now)
         if state.gate.state == "tracked":
             return None
         return state.gate.state, (state.gate.opacity if state.gate.drawn else 0.0)
@@ -254,7 +256,7 @@ class TryOnPipeline:
             state.gate.update(None, now)
             last = state.shown.result
             faded = dataclasses.replace(last, tracking="fading", confidence=0.0, opacity=state.gate.opacity,
-                                        notes=("face lost",))
+                                        notes=FACE_LOST_NOTES)
             results.append(self._show_faded(state, faded, items, occluders))
         return results
 
@@ -273,6 +275,15 @@ class TryOnPipeline:
 def _not_a_face_note(plausibility: FacePlausibility) -> str:
     reasons = "; ".join(plausibility.notes) or "it does not look like a face"
     return f"not dressed, this does not look enough like a face (confidence {plausibility.confidence:.2f}): {reasons}"
+
+
+def _cut_by_frame(face: TrackedFace, category: str, camera: CameraIntrinsics) -> str | None:
+    """Why the frame edge keeps the product off this face, or None when it is inside."""
+    try:
+        _check_inside(face, category, camera)
+    except FaceCutByFrame as exc:
+        return str(exc)
+    return None
 
 
 def _check_inside(face: TrackedFace, category: str, camera: CameraIntrinsics) -> None:

@@ -27,6 +27,10 @@ def face_json(face: FaceResult) -> dict[str, Any]:
         "placements": [_matrix(p) for p in face.placements],
         "anchors_px": [[round(u, 2), round(v, 2)] for u, v in face.anchors_px],
         "skipped": face.skipped,
+        "tracking": face.tracking,
+        "confidence": round(face.confidence, 3),
+        "opacity": round(face.opacity, 3),
+        "notes": list(face.notes),
     }
 
 

@@ -7,6 +7,7 @@ import { RoomEnvironment } from "three/addons/environments/RoomEnvironment.js";
 import {
   modelViewFromPlacement, occluderModelView, projectionFromIntrinsics, withUniformScale,
 } from "./pose_math.js";
+import { ownMaterials, setCopyOpacity } from "./copy_opacity.js";
 
 const MM_PER_METRE = 1000; // the GLB is in metres, the pose in millimetres
 const STALE_POSE_MS = 1000; // a pose older than this is not drawn (the face is probably gone)
@@ -147,7 +148,10 @@ export class PoseRenderer {
 
   /** Pose one face's occluder and product copies; returns how many copies are drawn. */
   #placeFace(slot, face, template) {
-    const placements = face.skipped ? [] : face.placements ?? [];
+    // A face the server has not accepted yet ("acquiring") or that has faded out shows nothing.
+    const opacity = face.opacity ?? 1;
+    const hidden = face.skipped || face.tracking === "acquiring" || opacity <= 0;
+    const placements = hidden ? [] : face.placements ?? [];
     if (face.camera_from_head) {
       slot.occluder.matrix.set(...occluderModelView(face.camera_from_head));
       slot.occluder.visible = true;
@@ -164,14 +168,17 @@ export class PoseRenderer {
       slot.url = this.poseUrl;
     }
     while (slot.copies.length < placements.length) {
-      const copy = template.clone(true);
+      const copy = ownMaterials(template.clone(true));
       copy.matrixAutoUpdate = false;
       this.scene.add(copy);
       slot.copies.push(copy);
     }
     slot.copies.forEach((copy, i) => {
       copy.visible = i < placements.length;
-      if (copy.visible) copy.matrix.set(...withUniformScale(modelViewFromPlacement(placements[i]), MM_PER_METRE));
+      if (copy.visible) {
+        copy.matrix.set(...withUniformScale(modelViewFromPlacement(placements[i]), MM_PER_METRE));
+        setCopyOpacity(copy, opacity);
+      }
     });
     return placements.length;
   }
