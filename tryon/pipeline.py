@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tryon.errors import FaceCutByFrame
-from tryon.geometry.face_plausibility import FacePlausibility, assess_face
 from tryon.geometry.camera import DEFAULT_FOV_DEG, CameraIntrinsics
+from tryon.geometry.face_plausibility import FacePlausibility, assess_face
 from tryon.geometry.head_occluder import build_head_occluder
 from tryon.geometry.head_pose import HeadPose, estimate_head_pose
 from tryon.geometry.measure import FaceMeasurements, measure_face
@@ -66,7 +66,8 @@ class FaceResult:
 
 @dataclass(frozen=True, eq=False)
 class _Shown:
-    """What a face last showed at full opacity, kept to fade it out in place when it is lost."""
+    """What a tracked face showed on its last drawn frame (items at that frame's opacity, which a
+    fade replaces), kept to fade it out in place when the face is lost."""
 
     result: FaceResult
     items: tuple[RenderItem, ...]
@@ -184,7 +185,8 @@ class TryOnPipeline:
         frame_face = FaceFrame.build(face.landmarks, pose, camera, self.reference)
         measurements = measure_face(face.landmarks, pose, camera, self.reference, frame_face.landmarks_camera)
         plausibility = assess_face(face.landmarks, frame_face.landmarks_head, pose, camera, self.reference)
-        cut = _cut_by_frame(face, self.product.fit.category, camera) if self.model is not None and self.product else None
+        product = self.product if self.model is not None else None
+        cut = _cut_by_frame(face, product.fit.category, camera) if product is not None else None
         gated = self._gate(state, plausibility, now, cut is not None)
         if gated is not None:
             tracking, opacity = gated

@@ -239,7 +239,8 @@ class Compositor:
     ) -> list[_Draw]:
         """Write each item's Object block; return the draws: opaque and MASK near to far (hidden
         blocks fail the early depth test), then see-through ones far to near (correct
-        compositing); opaque ones of fading items come between (see the module docstring). Each draw uses the coarsest mesh whose deviation projects to at most
+        compositing); opaque ones of fading items come between them, near to far (see the
+        module docstring). Each draw uses the coarsest mesh whose deviation projects to at most
         MAX_DEVIATION_PX, at `focal_px` (output pixels) and the primitive's depth."""
         blocks = np.zeros((len(gpu_items), OBJECT_STRIDE // 4), np.float32)
         opaque: list[_Draw] = []
