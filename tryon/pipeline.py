@@ -89,6 +89,8 @@ class _FaceState:
     fit_state: dict = field(default_factory=dict)
     gate: PresenceGate = field(default_factory=PresenceGate)
     shown: _Shown | None = None
+    centre_px: tuple[float, float] | None = None  # where the face was last seen (video)
+    width_px: float = 0.0
 
 
 class TryOnPipeline:
@@ -160,8 +162,10 @@ class TryOnPipeline:
         now = timestamp_s if timestamp_s is not None else t1
         items: list[RenderItem] = []
         occluders: list[Occluder] = []
-        results = [self._face(f, camera, now, items, occluders) for f in faces]
         seen = {f.face_id for f in faces}
+        if self.mode == "video":
+            self._resume_returning(faces, seen)
+        results = [self._face(f, camera, now, items, occluders) for f in faces]
         results += self._fade_lost(seen, now, items, occluders)
         self._states = {i: s for i, s in self._states.items() if i in seen or (s.gate.drawn and s.shown)}
         t2 = time.perf_counter()
@@ -182,6 +186,7 @@ class TryOnPipeline:
         if self.mode == "video":
             pose = self._smooth_scale(state, pose, now)
             state.pose = pose
+            state.centre_px, state.width_px = tuple(face.centre.tolist()), face.width_px
         frame_face = FaceFrame.build(face.landmarks, pose, camera, self.reference)
         measurements = measure_face(face.landmarks, pose, camera, self.reference, frame_face.landmarks_camera)
         plausibility = assess_face(face.landmarks, frame_face.landmarks_head, pose, camera, self.reference)
@@ -247,6 +252,24 @@ class TryOnPipeline:
         if shown.occluder is not None:
             occluders.append(shown.occluder)
         return dataclasses.replace(result, anchors_px=shown.result.anchors_px, placements=shown.result.placements)
+
+    def _resume_returning(self, faces: list[TrackedFace], seen: set[int]) -> None:
+        """A new track where a lost face is still fading out is that face back (the tracker
+        dropped it for a frame or two, e.g. behind a passing hand): it takes over the lost
+        face's state, so its product fades back in from where it was (once judged plausible)
+        instead of waiting three frames while the old copy fades beside it."""
+        for face in faces:
+            if face.face_id in self._states:
+                continue
+            lost = [
+                (float(np.hypot(*(face.centre - state.centre_px))), face_id)
+                for face_id, state in self._states.items()
+                if face_id not in seen and state.gate.state == "fading" and state.gate.drawn
+                and state.centre_px is not None
+            ]
+            near = [(d, i) for d, i in lost if d <= 0.5 * max(self._states[i].width_px, 1.0)]
+            if near:
+                self._states[face.face_id] = self._states.pop(min(near)[1])
 
     def _fade_lost(self, seen: set[int], now: float, items: list[RenderItem],
                    occluders: list[Occluder]) -> list[FaceResult]:

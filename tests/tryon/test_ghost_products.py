@@ -153,3 +153,15 @@ def test_photo_mode_draws_a_marginal_face_and_says_it_is_unsure(shared_data):
         face = pipe.process(small).faces[0]
     assert face.placements and face.skipped is None and face.opacity == 1.0
     assert face.notes and 0.3 <= face.confidence < 0.9
+
+
+def test_a_face_the_tracker_drops_for_one_frame_keeps_one_product_that_dips_and_returns(shared_data):
+    portrait = read_image_file(shared_data / "faces/obama_official_portrait_frontal.jpg")
+    face = list(pan_zoom(portrait[:720], 30, (1.0, 1.04), (0.5, 0.51)))
+    face[15] = np.full_like(face[15], 128)  # one grey frame: the track is lost and found again
+    clip = run_clip(face)
+    for i, (_, result) in enumerate(clip):
+        assert sum(1 for f in result.faces if f.placements and f.opacity > 0) <= 1, f"frame {i}: two copies"
+    opacity = [max((f.opacity for f in r.faces if f.placements), default=0.0) for _, r in clip]
+    assert opacity[14] == 1.0 and 0.5 < opacity[15] < 1.0  # lost: the product dips, in place
+    assert opacity[16] > opacity[15] and opacity[18] == 1.0  # found: it comes back, no new wait

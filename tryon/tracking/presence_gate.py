@@ -30,6 +30,7 @@ FADE_IN_S = 0.12  # 0.25 -> 1 in ~4 frames at 30 fps: quick, but not a pop
 FADE_OUT_S = 0.2  # 1 -> 0 in 6 frames at 30 fps
 MAX_STEP = 0.35  # most opacity change in one frame, for slow streams
 FALLBACK_FRAME_S = 1.0 / 30.0  # camera rate
+INVISIBLE = 0.01  # below this a fading product is gone (not one more frame of rounding residue)
 
 
 @dataclass
@@ -58,7 +59,9 @@ class PresenceGate:
             self.opacity = min(self.opacity + min(dt / FADE_IN_S, MAX_STEP), 1.0)
         else:
             self.state = "fading"
-            self.opacity = max(self.opacity - min(dt / FADE_OUT_S, MAX_STEP), 0.0)
+            self.opacity = self.opacity - min(dt / FADE_OUT_S, MAX_STEP)
+            if self.opacity < INVISIBLE:
+                self.opacity = 0.0
 
     @property
     def drawn(self) -> bool:
