@@ -6,7 +6,8 @@ fits for a frame or two never gets one. Then the product fades in over FADE_IN_S
 tracked, a marginal frame keeps it (hysteresis: a face that is clearly there does not blink
 off when it turns a little); a rejected frame or a lost track fades it out over FADE_OUT_S,
 its last placement held still, rather than removing it from one frame to the next. A fading
-face that is judged plausible again fades back in from where it was.
+face that is judged plausible again fades back in from where it was; once faded out, a face
+still in view is "acquiring" again and must pass ACQUIRE_FRAMES frames anew.
 
 Times are the stream's timestamps (seconds); every fade takes at least three frames whatever
 the frame rate (MAX_STEP), so a slow stream never pops either.
@@ -60,15 +61,10 @@ class PresenceGate:
         else:
             self.state = "fading"
             self.opacity = self.opacity - min(dt / FADE_OUT_S, MAX_STEP)
-            if self.opacity < INVISIBLE:
-                self.opacity = 0.0
+            if self.opacity < INVISIBLE:  # gone: a face still in view must earn its product anew
+                self.state, self.opacity, self.streak = "acquiring", 0.0, 0
 
     @property
     def drawn(self) -> bool:
         """The product shows this frame (at `opacity`)."""
         return self.state != "acquiring" and self.opacity > 0.0
-
-    @property
-    def finished(self) -> bool:
-        """Faded out completely: the track's state can be dropped."""
-        return self.state == "fading" and self.opacity <= 0.0

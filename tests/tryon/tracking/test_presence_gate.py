@@ -34,7 +34,7 @@ def test_a_lost_face_fades_out_over_about_200_ms_never_in_one_frame():
     states = run(["accepted"] * 10 + [None] * 10)
     fading = [o for s, o in states[10:] if s == "fading" and o > 0]
     assert 4 <= len(fading) <= 7  # 200 ms at 30 fps
-    assert fading == sorted(fading, reverse=True) and states[-1] == ("fading", 0.0)
+    assert fading == sorted(fading, reverse=True) and states[-1] == ("acquiring", 0.0)
 
 
 @pytest.mark.parametrize("fps", [5.0, 10.0, 60.0])
@@ -63,4 +63,11 @@ def test_repeated_timestamps_still_advance_a_fade():
     assert gate.drawn
     for _ in range(10):
         gate.update(None, 1.0)
-    assert gate.finished
+    assert not gate.drawn and gate.opacity == 0.0
+
+
+def test_a_face_still_in_view_after_its_product_faded_out_must_be_seen_steadily_again():
+    states = run(["accepted"] * 8 + ["rejected"] * 8 + ["accepted"] * 2 + ["marginal"] + ["accepted"] * 3)
+    assert states[15] == ("acquiring", 0.0)
+    assert all(o == 0.0 for _, o in states[16:20])  # the streak restarts: two, a marginal, then ...
+    assert states[-1][0] == "tracked" and states[-1][1] > 0  # ... three accepted frames in a row
