@@ -45,7 +45,7 @@ class FaceResult:
     why nothing was drawn (`skipped`). placements: one (4,4) camera_from_product per drawn copy
     (mm, camera frame), for clients that draw the product themselves.
 
-    tracking: "acquiring" (video: seen, not yet trusted, nothing drawn), "tracked" (drawn),
+    tracking: "acquiring" (video: seen, not yet trusted or faded out, nothing drawn), "tracked" (drawn),
     "fading" (video: lost or implausible; its last placement is drawn still, fading out) or
     "rejected" (photo: not plausible as a face, nothing drawn). confidence: 0..1 that this is a
     real, well-measured face (face_plausibility; 0 once lost). opacity: what the product is

@@ -148,9 +148,10 @@ export class PoseRenderer {
 
   /** Pose one face's occluder and product copies; returns how many copies are drawn. */
   #placeFace(slot, face, template) {
-    // A face the server has not accepted yet ("acquiring") or that has faded out shows nothing.
+    // A face the server has not accepted yet ("acquiring") or that has faded out shows nothing;
+    // a fading one (lost, or just cut by the frame edge: `skipped`) shows its last placement.
     const opacity = face.opacity ?? 1;
-    const hidden = face.skipped || face.tracking === "acquiring" || opacity <= 0;
+    const hidden = (face.skipped && face.tracking !== "fading") || face.tracking === "acquiring" || opacity <= 0;
     const placements = hidden ? [] : face.placements ?? [];
     if (face.camera_from_head) {
       slot.occluder.matrix.set(...occluderModelView(face.camera_from_head));
