@@ -75,8 +75,47 @@ def _faces_table(faces) -> Table:
         yaw, pitch, roll = f.pose.euler_deg
         m = f.measurements
         table.add_row(str(f.face_id), f"{yaw:.1f}", f"{pitch:.1f}", f"{roll:.1f}", f"{m.distance_mm:.0f}",
-                      f"{m.pd_mm:.1f}", f"{m.face_width_mm:.1f}", f"{m.confidence:.2f}", f.skipped or "")
+                      f"{m.pd_mm:.1f}", f"{m.face_width_mm:.1f}", f"{m.confidence:.2f}", _face_note(f))
     return table
+
+
+def _face_note(face) -> str:
+    """Why a face was not dressed, or why what was drawn is uncertain (face plausibility)."""
+    if face.skipped:
+        return face.skipped
+    if face.notes:
+        return f"low confidence ({face.confidence:.2f}): " + "; ".join(face.notes)
+    return ""
+
+
+def _video_faces_table(seen: dict) -> Table:
+    """Per face id over a whole video: frames seen (lost but still fading included), drawn,
+    waiting to be trusted, fading; the mean confidence while seen; the most frequent note."""
+    table = Table("face", "frames seen", "product shown", "acquiring", "fading", "mean confidence", "note")
+    for face_id, row in sorted(seen.items()):
+        notes = row["notes"]
+        common = max(notes, key=notes.get) if notes else ""
+        note = f"{common} ({notes[common]} frames)" if common else ""
+        table.add_row(str(face_id), str(row["seen"]), str(row["shown"]), str(row["acquiring"]), str(row["fading"]),
+                      f"{row['confidence'] / max(row['measured'], 1):.2f}", note)
+    return table
+
+
+def _count_video_faces(seen: dict, faces) -> None:
+    from tryon.pipeline import FACE_LOST_NOTES
+
+    for f in faces:
+        row = seen.setdefault(f.face_id, {"seen": 0, "shown": 0, "acquiring": 0, "fading": 0, "confidence": 0.0,
+                                          "measured": 0, "notes": {}})
+        row["seen"] += 1
+        row["shown"] += bool(f.placements) and f.opacity > 0
+        row["acquiring"] += f.tracking == "acquiring"
+        row["fading"] += f.tracking == "fading"
+        if f.notes != FACE_LOST_NOTES:  # a lost face's confidence is 0 by definition
+            row["confidence"] += f.confidence
+            row["measured"] += 1
+        for note in f.notes:
+            row["notes"][note] = row["notes"].get(note, 0) + 1
 
 
 @app.command()
@@ -135,6 +174,7 @@ def video(
     from tryon.video import VideoReader, VideoWriter
 
     frames = dressed = 0
+    seen: dict = {}
     with VideoReader(source) as reader, VideoWriter(out_path, reader.info.width, reader.info.height, reader.info.fps) as writer, \
             TryOnPipeline(_product(product, category, fit_to_face), variant, mode="video", max_faces=max_faces, fov_deg=fov) as pipe, \
             Progress(TextColumn("try-on"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err) as progress:
@@ -143,9 +183,12 @@ def video(
             result = pipe.process(frame, t)
             writer.write(result.image)
             frames += 1
-            dressed += any(f.anchors_px for f in result.faces)
+            dressed += any(f.anchors_px and f.opacity > 0 for f in result.faces)
+            _count_video_faces(seen, result.faces)
             progress.advance(task)
     out.print(f"camera: {fov:g} deg across the longer side (--fov; video files carry no focal length we read)")
+    if seen:
+        out.print(_video_faces_table(seen))
     out.print(f"wrote {out_path}: {frames} frames, product shown on {dressed}")
 
 

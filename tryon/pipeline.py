@@ -6,6 +6,7 @@ GL resources are shared by every pipeline in the process.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ import numpy as np
 from tryon.errors import FaceCutByFrame
 from tryon.geometry.camera import DEFAULT_FOV_DEG, CameraIntrinsics
 from tryon.geometry.ear_roots import ear_roots
+from tryon.geometry.face_plausibility import FacePlausibility, assess_face
 from tryon.geometry.hat_occluder import camera_from_domes, occluder_from_domes
 from tryon.geometry.head_occluder import build_head_occluder, camera_from_ears
 from tryon.geometry.head_pose import HeadPose, estimate_head_pose
@@ -27,6 +29,7 @@ from tryon.products.fit.temples import TempleFit, fit_temples
 from tryon.products.model import Product, ProductModel
 from tryon.render.items import Occluder, RenderItem
 from tryon.tracking.face import FaceTracker, Mode, TrackedFace
+from tryon.tracking.presence_gate import PresenceGate
 
 # Landmarks a category needs inside the picture (eyes and bridge; forehead; face sides).
 REQUIRED_LANDMARKS = {
@@ -35,6 +38,7 @@ REQUIRED_LANDMARKS = {
     "hat": (10, 67, 297),
     "earrings": (234, 454),
 }
+FACE_LOST_NOTES = ("face lost",)  # the notes of a face whose track ended, while its product fades
 # Head size is constant, so its per-frame iris reading is averaged over ~1 s.
 SCALE_TIME_CONSTANT_S = 1.0
 
@@ -45,7 +49,14 @@ class FaceResult:
     why nothing was drawn (`skipped`). placements: one (4,4) camera_from_product per drawn copy
     (mm, camera frame), for clients that draw the product themselves. occluder_domes: for hats,
     the head proxy as (upper, lower) (4,4) camera_from_dome transforms of the unit half-ball
-    y >= 0 (tryon/geometry/hat_occluder.py); empty for other categories."""
+    y >= 0 (tryon/geometry/hat_occluder.py); empty for other categories.
+
+    tracking: "acquiring" (video: seen, not yet trusted or faded out, nothing drawn), "tracked" (drawn),
+    "fading" (video: lost or implausible; its last placement is drawn still, fading out) or
+    "rejected" (photo: not plausible as a face, nothing drawn). confidence: 0..1 that this is a
+    real, well-measured face (face_plausibility; 0 once lost). opacity: what the product is
+    drawn at, 0..1 (clients drawing it themselves should use it). notes: why the confidence is
+    low, for the shopper; empty when sure."""
 
     face_id: int
     pose: HeadPose
@@ -60,6 +71,20 @@ class FaceResult:
     occluder_domes: tuple[np.ndarray, ...] = ()
     # Every other category: each ear's proxy, (4,4) camera_from_ellipsoid of the unit sphere.
     occluder_ears: tuple[np.ndarray, ...] = ()
+    tracking: str = "tracked"
+    confidence: float = 1.0
+    opacity: float = 1.0
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class _Shown:
+    """What a tracked face showed on its last drawn frame (items at that frame's opacity, which a
+    fade replaces), kept to fade it out in place when the face is lost."""
+
+    result: FaceResult
+    items: tuple[RenderItem, ...]
+    occluder: Occluder | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,6 +102,10 @@ class _FaceState:
     scale: float | None = None
     last_t: float = 0.0
     fit_state: dict = field(default_factory=dict)
+    gate: PresenceGate = field(default_factory=PresenceGate)
+    shown: _Shown | None = None
+    centre_px: tuple[float, float] | None = None  # where the face was last seen (video)
+    width_px: float = 0.0
 
 
 class TryOnPipeline:
@@ -112,6 +141,7 @@ class TryOnPipeline:
         self.product, self.model, self.variant = product, model, variant
         for state in self._states.values():
             state.fit_state = {}
+            state.shown = None  # a fading face of the old product just goes
 
     def set_fov(self, fov_deg: float) -> None:
         """Assumed field of view across the longer side, for frames with no given intrinsics."""
@@ -150,8 +180,12 @@ class TryOnPipeline:
         now = timestamp_s if timestamp_s is not None else t1
         items: list[RenderItem] = []
         occluders: list[Occluder] = []
+        seen = {f.face_id for f in faces}
+        if self.mode == "video":
+            self._resume_returning(faces, seen)
         results = [self._face(f, camera, now, items, occluders) for f in faces]
-        self._states = {f.face_id: self._states[f.face_id] for f in faces if f.face_id in self._states}
+        results += self._fade_lost(seen, now, items, occluders)
+        self._states = {i: s for i, s in self._states.items() if i in seen or (s.gate.drawn and s.shown)}
         t2 = time.perf_counter()
         timings["pose"] = (t2 - t1) * 1e3
         image = frame
@@ -170,21 +204,36 @@ class TryOnPipeline:
         if self.mode == "video":
             pose = self._smooth_scale(state, pose, now)
             state.pose = pose
+            state.centre_px, state.width_px = tuple(face.centre.tolist()), face.width_px
         frame_face = FaceFrame.build(face.landmarks, pose, camera, self.reference)
         measurements = measure_face(face.landmarks, pose, camera, self.reference, frame_face.landmarks_camera)
+        plausibility = assess_face(face.landmarks, frame_face.landmarks_head, pose, camera, self.reference)
+        product = self.product if self.model is not None else None
+        cut = _cut_by_frame(face, product.fit.category, camera) if product is not None else None
+        gated = self._gate(state, plausibility, now, cut is not None)
+        if gated is not None:
+            tracking, opacity = gated
+            result = FaceResult(face.face_id, pose, measurements, skipped=cut, tracking=tracking,
+                                confidence=plausibility.confidence, opacity=opacity, notes=plausibility.notes)
+            if tracking == "rejected":
+                return dataclasses.replace(result, skipped=cut or _not_a_face_note(plausibility))
+            return self._show_faded(state, result, items, occluders) if tracking == "fading" else result
         if self.model is None or self.product is None:
-            return FaceResult(face.face_id, pose, measurements)
-        try:
-            _check_inside(face, self.product.fit.category, camera)
-        except FaceCutByFrame as exc:
-            return FaceResult(face.face_id, pose, measurements, skipped=str(exc))
+            return FaceResult(face.face_id, pose, measurements, confidence=plausibility.confidence,
+                              notes=plausibility.notes)
+        if cut is not None:
+            return FaceResult(face.face_id, pose, measurements, skipped=cut,
+                              confidence=plausibility.confidence, notes=plausibility.notes)
         placements, state.fit_state = place_product(self.model, self.product.fit, frame_face, state.fit_state)
         camera_from_head = frame_face.camera_from_head()
         anchors = []
         matrices = []
         temples: list[TempleFit] = []
         parts: list[dict[str, np.ndarray]] = []
-        roots = ear_roots(frame_face.landmarks_head, frame_face.pose)
+        hat = self.product.fit.category == "hat"
+        roots = None if hat else ear_roots(frame_face.landmarks_head, frame_face.pose)
+        face_items = []
+        opacity = state.gate.opacity if self.mode == "video" else 1.0
         for head_from_product in placements:
             m = camera_from_head @ head_from_product
             matrices.append(m)
@@ -197,15 +246,79 @@ class TryOnPipeline:
                 moved = {fit.part: fit.transform for fit in fits}
             parts.append(moved)
             if self._render:
-                items.append(RenderItem(self.model, self.product.id, self.variant, m, moved))
+                face_items.append(RenderItem(self.model, self.product.id, self.variant, m, moved, opacity))
         # Hats get a skull without the face mesh, which would punch holes in band and brim.
-        domes = camera_from_domes(frame_face) if self.product.fit.category == "hat" else ()
-        ears = () if domes else camera_from_ears(frame_face, roots)
+        domes = camera_from_domes(frame_face) if hat else ()
+        ears = () if hat else camera_from_ears(frame_face, roots)
+        occluder = None
         if self._render:
-            occluders.append(occluder_from_domes(domes) if domes else build_head_occluder(frame_face, roots))
-        return FaceResult(face.face_id, pose, measurements, tuple(anchors), placements=tuple(matrices),
-                          temples=tuple(temples), part_transforms=tuple(parts), occluder_domes=domes,
-                          occluder_ears=ears)
+            occluder = occluder_from_domes(domes) if hat else build_head_occluder(frame_face, roots)
+        result = FaceResult(face.face_id, pose, measurements, tuple(anchors), placements=tuple(matrices),
+                            temples=tuple(temples), part_transforms=tuple(parts), occluder_domes=domes,
+                            occluder_ears=ears, confidence=plausibility.confidence, opacity=opacity,
+                            notes=plausibility.notes)
+        items.extend(face_items)
+        if occluder is not None:
+            occluders.append(occluder)
+        if self.mode == "video":
+            state.shown = _Shown(result, tuple(face_items), occluder)
+        return result
+
+    def _gate(self, state: _FaceState, plausibility: FacePlausibility, now: float,
+              cut: bool) -> tuple[str, float] | None:
+        """(tracking, opacity) for a face whose product is not placed afresh this frame, or None
+        when it is: video faces not yet trusted or fading (a face the frame edge cuts fades like
+        a lost one); photo faces judged not to be faces."""
+        if self.mode == "photo":
+            return ("rejected", 0.0) if plausibility.verdict == "rejected" else None
+        state.gate.update("rejected" if cut else plausibility.verdict, now)
+        if state.gate.state == "tracked":
+            return None
+        return state.gate.state, (state.gate.opacity if state.gate.drawn else 0.0)
+
+    def _show_faded(self, state: _FaceState, result: FaceResult, items: list[RenderItem],
+                    occluders: list[Occluder]) -> FaceResult:
+        """A fading face: its last placement drawn still at the gate's opacity."""
+        shown = state.shown
+        if shown is None or not state.gate.drawn:
+            return dataclasses.replace(result, anchors_px=(), placements=(), opacity=0.0)
+        opacity = state.gate.opacity
+        items.extend(dataclasses.replace(item, opacity=opacity) for item in shown.items)
+        if shown.occluder is not None:
+            occluders.append(shown.occluder)
+        return dataclasses.replace(result, anchors_px=shown.result.anchors_px, placements=shown.result.placements)
+
+    def _resume_returning(self, faces: list[TrackedFace], seen: set[int]) -> None:
+        """A new track where a lost face is still fading out is that face back (the tracker
+        dropped it for a frame or two, e.g. behind a passing hand): it takes over the lost
+        face's state, so its product fades back in from where it was (once judged plausible)
+        instead of waiting three frames while the old copy fades beside it."""
+        for face in faces:
+            if face.face_id in self._states:
+                continue
+            lost = [
+                (float(np.hypot(*(face.centre - state.centre_px))), face_id)
+                for face_id, state in self._states.items()
+                if face_id not in seen and state.gate.state == "fading" and state.gate.drawn
+                and state.centre_px is not None
+            ]
+            near = [(d, i) for d, i in lost if d <= 0.5 * max(self._states[i].width_px, 1.0)]
+            if near:
+                self._states[face.face_id] = self._states.pop(min(near)[1])
+
+    def _fade_lost(self, seen: set[int], now: float, items: list[RenderItem],
+                   occluders: list[Occluder]) -> list[FaceResult]:
+        """Faces whose track ended this frame or earlier and are still fading out."""
+        results = []
+        for face_id, state in self._states.items():
+            if face_id in seen or state.shown is None or state.gate.state == "acquiring":
+                continue
+            state.gate.update(None, now)
+            last = state.shown.result
+            faded = dataclasses.replace(last, tracking="fading", confidence=0.0, opacity=state.gate.opacity,
+                                        notes=FACE_LOST_NOTES)
+            results.append(self._show_faded(state, faded, items, occluders))
+        return results
 
     @staticmethod
     def _smooth_scale(state: _FaceState, pose: HeadPose, now: float) -> HeadPose:
@@ -217,6 +330,20 @@ class TryOnPipeline:
                 state.scale += (pose.scale - state.scale) * dt / (SCALE_TIME_CONSTANT_S + dt)
             state.last_t = now
         return pose.with_scale(state.scale) if state.scale is not None else pose
+
+
+def _not_a_face_note(plausibility: FacePlausibility) -> str:
+    reasons = "; ".join(plausibility.notes) or "it does not look like a face"
+    return f"not dressed, this does not look enough like a face (confidence {plausibility.confidence:.2f}): {reasons}"
+
+
+def _cut_by_frame(face: TrackedFace, category: str, camera: CameraIntrinsics) -> str | None:
+    """Why the frame edge keeps the product off this face, or None when it is inside."""
+    try:
+        _check_inside(face, category, camera)
+    except FaceCutByFrame as exc:
+        return str(exc)
+    return None
 
 
 def _check_inside(face: TrackedFace, category: str, camera: CameraIntrinsics) -> None:

@@ -34,6 +34,10 @@ def face_json(face: FaceResult) -> dict[str, Any]:
         "skipped": face.skipped,
         "occluder_domes": [_matrix(d) for d in face.occluder_domes],
         "occluder_ears": [_matrix(e) for e in face.occluder_ears],
+        "tracking": face.tracking,
+        "confidence": round(face.confidence, 3),
+        "opacity": round(face.opacity, 3),
+        "notes": list(face.notes),
     }
 
 

@@ -140,3 +140,29 @@ def test_photo_uses_the_focal_length_its_exif_gives(shared_data, tmp_path):
     # farther away by the focal ratio, 80 mm / 43.27 mm diagonal vs 60 degrees across 512 px.
     ratio = (80 * 640 / 43.27) / (256 / math.tan(math.radians(30)))
     assert _distance_mm(from_exif.stdout) == pytest.approx(ratio * _distance_mm(assumed.stdout), rel=0.02)
+
+
+def test_a_face_too_small_to_trust_is_not_dressed_and_the_note_says_come_closer(shared_data, tmp_path):
+    image = cv2.imread(str(shared_data / "faces/hagrid_man_eyeglasses_phone_gesture.jpg"))
+    small = tmp_path / "small.png"
+    cv2.imwrite(str(small), cv2.resize(image, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA))
+    result = run("photo", small, "--product", "round-classic", "--out", tmp_path / "o.jpg")
+    assert_clean_failure(result, "not dressed", "come closer")
+    assert "come" in result.stdout  # the faces table's note column says it too
+    assert not (tmp_path / "o.jpg").exists()
+
+
+def test_the_video_table_says_how_long_each_face_waited_and_faded(shared_data, tmp_path):
+    source = tmp_path / "walk_in.mp4"
+    portrait = cv2.resize(cv2.imread(str(shared_data / "faces/obama_official_portrait_frontal.jpg"))[:720], (320, 240))
+    wall = np.full((240, 320, 3), 120, np.uint8)
+    writer = cv2.VideoWriter(str(source), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (320, 240))
+    for frame in [wall] * 5 + [portrait] * 15 + [wall] * 10:
+        writer.write(frame)
+    writer.release()
+    result = run("video", source, "--product", "round-classic", "--out", tmp_path / "out.mp4")
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.strip().startswith(("│ 0", "┃ 0", "| 0")))
+    numbers = [int(cell) for cell in row.replace("│", "|").split("|")[2:6]]
+    seen, shown, acquiring, fading = numbers
+    assert seen >= 19 and acquiring == 2 and fading >= 4 and shown == seen - acquiring - 1

@@ -9,6 +9,12 @@ change, so the rest of the frame comes back bit-exact. Shading, blending and ant
 on linear light (the targets store sRGB, see targets.py), and heavy primitives are drawn from
 coarser copies while the difference stays under half a pixel (level_of_detail.py).
 
+An item with opacity below 1 (a product fading in or out, see items.py) is drawn as one layer:
+its opaque primitives go after every other opaque one, first into depth only, then again with
+depth test "<=" and premultiplied blending at its opacity, so each pixel blends its nearest
+surface once (no inner faces showing through) and a product behind still shows; its
+see-through primitives scale their share. Other items take exactly the path they always took.
+
 Only MASK shaders use `discard`: a shader that may discard makes llvmpipe test depth after
 shading instead of before (one in a full-patch pass cost ~25% of the frame). A deferred
 variant (G-buffer, then one lighting pass) measured no faster than this forward path with the
@@ -50,7 +56,7 @@ from tryon.render.targets import PatchTargets, linear_light_writes
 
 EDGE_PAD_PX = 2  # anti-aliased edges reach a pixel past the projected bounds, coarser copies half a pixel
 OBJECT_STRIDE = 256  # bytes per item in the Object block buffer: the largest offset alignment in use
-OBJECT_BLOCK_BYTES = 128  # two mat4
+OBJECT_BLOCK_BYTES = 144  # two mat4 and a vec4 (opacity)
 _ALPHA_DEFINES = {"OPAQUE": (), "MASK": ("ALPHA_MASK",), "BLEND": ("ALPHA_BLEND",)}
 GL_SRC1_COLOR, GL_SRC1_ALPHA = 0x88F9, 0x8589  # dual-source blend factors (GL 3.3 core)
 # frame' = colour + frame * (1 - alpha): the glTF "over" operator on premultiplied colour.
@@ -72,6 +78,7 @@ class _Draw:
     block_index: int  # the Object block of the primitive's item and part
     mirrored: bool  # camera_from_model flips handedness, so front faces wind the other way
     depth: float  # camera-frame z of the primitive's centre (mm), for sorting
+    fading: bool = False  # the item's opacity is below 1
 
 
 class Compositor:
@@ -91,7 +98,7 @@ class Compositor:
             # ~3.7 ms, frame-interleaved A/B, Khronos sunglasses on a 640x480 video); a GPU
             # gains nothing from it.
             self._flush = gl_functions.flush() if is_software_renderer(renderer) else None
-            self._programs: dict[tuple[str, bool, bool], moderngl.Program] = {}
+            self._programs: dict[tuple[str, bool, bool, bool], moderngl.Program] = {}
             self._occluders = OccluderPass(ctx)
             self.models = GpuModelCache(ctx)
             self.targets = PatchTargets(ctx, self.antialiasing)
@@ -218,15 +225,16 @@ class Compositor:
             self._programs.clear()
 
     def _program(self, draw: _Draw) -> moderngl.Program:
-        """The PBR program variant for a draw: alpha mode, transmission, and whether it samples
-        textures."""
+        """The PBR program variant for a draw: alpha mode, transmission, whether it samples
+        textures, and whether its item is fading."""
         material = draw.material
         textured = material.textured and draw.primitive.has_uvs
-        key = (material.alpha_mode, material.transmissive, textured)
+        key = (material.alpha_mode, material.transmissive, textured, draw.fading)
         program = self._programs.get(key)
         if program is None:
             defines = _ALPHA_DEFINES[material.alpha_mode] + (("TRANSMISSION",) if material.transmissive else ())
             defines += ("HAS_UV",) if textured else ()
+            defines += ("FADE",) if draw.fading else ()
             program = build_program(self.ctx, "pbr.vert", "pbr.frag", defines, _PBR_INCLUDES)
             self._programs[key] = program
         return program
@@ -236,12 +244,15 @@ class Compositor:
     ) -> list[_Draw]:
         """Write each item's Object block; return the draws: opaque and MASK near to far (hidden
         blocks fail the early depth test), then see-through ones far to near (correct
-        compositing). Each draw uses the coarsest mesh whose deviation projects to at most
+        compositing); opaque ones of fading items come between them, near to far (see the
+        module docstring). Each draw uses the coarsest mesh whose deviation projects to at most
         MAX_DEVIATION_PX, at `focal_px` (output pixels) and the primitive's depth."""
         blocks: list[np.ndarray] = []
         opaque: list[_Draw] = []
+        faded: list[_Draw] = []
         blended: list[_Draw] = []
         for item, gpu in gpu_items:
+            fading = item.opacity < 1.0
             # One Object block per rigid part the item draws (a single one for most models).
             for part, members in gpu.part_members.items():
                 camera_from_model = _part_matrix(item, part)
@@ -251,6 +262,7 @@ class Compositor:
                 normal_from_model[:3, :3] = inverse_transpose
                 block[:16] = (clip_from_camera @ camera_from_model).T.ravel()
                 block[16:32] = normal_from_model.T.ravel()
+                block[32] = item.opacity
                 block_index = len(blocks)
                 blocks.append(block)
                 depths = _transform(camera_from_model, gpu.centres[members])[:, 2].tolist()
@@ -260,16 +272,17 @@ class Compositor:
                 for i, depth in zip(members, depths):
                     primitive, material = gpu.primitives[i], materials[i]
                     mesh = primitive.mesh_for(MAX_DEVIATION_PX * depth * mm_per_px if depth > NEAR_MM else 0.0)
-                    draw = _Draw(primitive, mesh, material, block_index, determinant < 0.0, depth)
-                    (blended if material.see_through else opaque).append(draw)
+                    draw = _Draw(primitive, mesh, material, block_index, determinant < 0.0, depth, fading)
+                    (blended if material.see_through else faded if fading else opaque).append(draw)
         blocks = np.stack(blocks)
         if self._object_blocks.size < blocks.nbytes:
             self._object_blocks.release()
             self._object_blocks = self.ctx.buffer(reserve=blocks.nbytes * 2)
         self._object_blocks.write(blocks.tobytes())
         opaque.sort(key=lambda d: d.depth)
+        faded.sort(key=lambda d: d.depth)
         blended.sort(key=lambda d: -d.depth)
-        return opaque + blended
+        return opaque + faded + blended
 
     def _write_frame_block(self, light: SceneLight, view: CameraIntrinsics, clip_from_camera: np.ndarray) -> None:
         block = np.array(
@@ -315,20 +328,39 @@ class Compositor:
         if occluders:
             self._occluders.draw(scene, occluders, clip_from_camera)
             self._hand_over()
+        faded = [d for d in draws if d.fading and not d.material.see_through]
         with linear_light_writes(ctx):
-            for index, draw in enumerate(draws):
-                self._draw_primitive(scene, draw, self._program(draw))
-                if draw.mesh.triangle_count >= FLUSH_AFTER_TRIANGLES and index + 1 < len(draws):
-                    self._hand_over()
+            try:
+                for index, draw in enumerate(draws):
+                    if faded and draw is faded[0]:
+                        self._draw_faded_depth(scene, faded)
+                    self._draw_primitive(scene, draw, self._program(draw))
+                    if faded and draw is faded[-1]:
+                        ctx.depth_func = "<"
+                    if draw.mesh.triangle_count >= FLUSH_AFTER_TRIANGLES and index + 1 < len(draws):
+                        self._hand_over()
+            finally:
+                if faded:
+                    ctx.depth_func = "<"  # the context is shared
         scene.depth_mask = True
         targets.finish(width, height)
+
+    def _draw_faded_depth(self, scene: moderngl.Framebuffer, faded: list[_Draw]) -> None:
+        """Depth pre-pass of fading items' opaque primitives, with the programs that then shade
+        them (same vertex code, so the same depths), and depth test "<=" for that shading."""
+        set_color_writes(scene, False)
+        for draw in faded:
+            self._draw_primitive(scene, draw, self._program(draw), depth_only=True)
+        set_color_writes(scene, True)
+        self.ctx.depth_func = "<="
 
     def _hand_over(self) -> None:
         """Let a software rasteriser start on what was drawn so far (see __init__)."""
         if self._flush is not None:
             self._flush()
 
-    def _draw_primitive(self, fbo: moderngl.Framebuffer, draw: _Draw, program: moderngl.Program) -> None:
+    def _draw_primitive(self, fbo: moderngl.Framebuffer, draw: _Draw, program: moderngl.Program,
+                        depth_only: bool = False) -> None:
         ctx, material = self.ctx, draw.material
         self._object_blocks.bind_to_uniform_block(
             OBJECT_BLOCK, offset=draw.block_index * OBJECT_STRIDE, size=OBJECT_BLOCK_BYTES
@@ -346,7 +378,8 @@ class Compositor:
         # so glTF's counter-clockwise front faces arrive clockwise.
         ctx.front_face = "ccw" if draw.mirrored else "cw"
         vao = draw.mesh.vertex_array(ctx, program)
-        blend = material.see_through
+        # A fading item's opaque primitives blend too (after their depth pre-pass).
+        blend = (material.see_through or draw.fading) and not depth_only
         if blend:  # alpha keeps how much of the frame shows through, for anti-aliasing
             ctx.blend_func = TINTED_TRANSMISSION if material.transmissive else PREMULTIPLIED_OVER
         fbo.depth_mask = not blend
@@ -355,7 +388,7 @@ class Compositor:
             ctx.enable_only(flags | moderngl.CULL_FACE)
             ctx.cull_face = "back"
             vao.render(moderngl.TRIANGLES)
-        elif blend:
+        elif blend and material.see_through:  # (a fading opaque primitive blends once: its depth pre-pass decides)
             # Back faces first, then front faces: a closed transparent shell composites in order.
             ctx.enable_only(flags | moderngl.CULL_FACE)
             ctx.cull_face = "front"

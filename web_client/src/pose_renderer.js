@@ -7,6 +7,7 @@ import { RoomEnvironment } from "three/addons/environments/RoomEnvironment.js";
 import {
   domeModelView, modelViewFromPlacement, occluderModelView, projectionFromIntrinsics, withUniformScale,
 } from "./pose_math.js";
+import { ownMaterials, setCopyOpacity } from "./copy_opacity.js";
 
 const MM_PER_METRE = 1000; // the GLB is in metres, the pose in millimetres
 const STALE_POSE_MS = 1000; // a pose older than this is not drawn (the face is probably gone)
@@ -169,7 +170,11 @@ export class PoseRenderer {
 
   /** Pose one face's occluder and product copies; returns how many copies are drawn. */
   #placeFace(slot, face, template) {
-    const placements = face.skipped ? [] : face.placements ?? [];
+    // A face the server has not accepted yet ("acquiring") or that has faded out shows nothing;
+    // a fading one (lost, or just cut by the frame edge: `skipped`) shows its last placement.
+    const opacity = face.opacity ?? 1;
+    const hidden = (face.skipped && face.tracking !== "fading") || face.tracking === "acquiring" || opacity <= 0;
+    const placements = hidden ? [] : face.placements ?? [];
     const domes = face.occluder_domes ?? [];
     slot.domes.forEach((dome, i) => {
       dome.visible = i < domes.length;
@@ -196,7 +201,7 @@ export class PoseRenderer {
       slot.url = this.poseUrl;
     }
     while (slot.copies.length < placements.length) {
-      const copy = template.clone(true);
+      const copy = ownMaterials(template.clone(true));
       copy.matrixAutoUpdate = false;
       this.scene.add(copy);
       slot.copies.push(copy);
@@ -207,6 +212,7 @@ export class PoseRenderer {
       if (!copy.visible) return;
       copy.matrix.set(...withUniformScale(modelViewFromPlacement(placements[i]), MM_PER_METRE));
       this.partsMoved += movePartsOf(copy, partTransforms[i] ?? {});
+      setCopyOpacity(copy, opacity);
     });
     return placements.length;
   }

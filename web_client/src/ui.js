@@ -133,7 +133,12 @@ export class ShopperPage {
     this.readout.fps.textContent = `${fps} /s`;
     this.readout.latency.textContent = latencyMs === null ? "–" : `${Math.round(latencyMs)} ms`;
     const measurements = face?.measurements;
-    this.readout.pd.textContent = measurements?.pd_mm ? `${measurements.pd_mm.toFixed(1)} mm` : "no face";
+    // The server says why it is unsure of a face (docs/protocol.md, `notes`): never show those
+    // numbers as if they were sure.
+    const notes = face?.notes ?? [];
+    const unsure = notes.length > 0 ? " (unsure)" : "";
+    this.readout.pd.textContent = measurements?.pd_mm ? `${measurements.pd_mm.toFixed(1)} mm${unsure}` : "no face";
+    this.readout.pd.title = notes.join("; ");
     this.readout.faceWidth.textContent = measurements?.face_width_mm
       ? `${measurements.face_width_mm.toFixed(1)} mm`
       : "–";

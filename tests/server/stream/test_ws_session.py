@@ -445,8 +445,11 @@ def test_webp_frames_are_accepted_and_webp_pictures_returned(server, camera_fram
     async def go():
         async with TryOnClient(server.ws) as client:
             await client.configure(product="round-classic", format="webp", quality=60)
-            await client.send_frame(1, webp)
-            return await next_of(client, "result")
+            result = None
+            for i in range(3):  # a face is dressed once seen on 3 frames (no ghost products)
+                await client.send_frame(1 + i, webp)
+                result = await next_of(client, "result")
+            return result
 
     result = run(go())
     assert result.image[:4] == b"RIFF" and result.image[8:12] == b"WEBP"
@@ -485,3 +488,25 @@ def test_max_faces_dresses_every_face_in_the_frame(server, shared_data):
     one, two = run(go(1)), run(go(2))
     assert len(one["faces"]) == 1 and len(two["faces"]) == 2
     assert len({f["face_id"] for f in two["faces"]}) == 2 and all(f["placements"] for f in two["faces"])
+
+
+def test_a_new_face_is_announced_as_acquiring_then_tracked_and_fades_in(server, camera_frames):
+    async def go():
+        async with TryOnClient(server.ws) as client:
+            await client.configure(product="round-classic", mode="pose")
+            faces = []
+            for i, frame in enumerate(camera_frames[:8]):
+                await client.send_frame(i, frame)
+                faces.append((await next_of(client, "result")).meta["faces"])
+            return faces
+
+    faces = run(go())
+    first, second, third = (f[0] for f in faces[:3])
+    for early in (first, second):  # seen but not yet trusted: no product to draw
+        assert early["tracking"] == "acquiring" and early["placements"] == [] and early["opacity"] == 0
+        assert len(early["camera_from_head"]) == 16  # the pose is there all the same
+    assert third["tracking"] == "tracked" and third["placements"] and 0 < third["opacity"] < 1
+    last = faces[-1][0]
+    # (the fade runs on the server's clock: how far it got depends on how fast frames came)
+    assert last["tracking"] == "tracked" and last["opacity"] > third["opacity"]
+    assert last["confidence"] > 0.6 and last["notes"] == []

@@ -10,6 +10,19 @@
 // (ZERO, ONE_MINUS_SRC_ALPHA) on alpha.
 // TRANSMISSION: dual-source output for (ONE, SRC1_COLOR) on colour, (ZERO, SRC1_ALPHA) on
 // alpha: frame' = f_color + frame * f_transmittance, a tint per channel.
+// FADE: the item is drawn at opacity fade.x as one layer over what is behind it (fading in or
+// out), still premultiplied in linear light: opaque primitives blend with (ONE,
+// ONE_MINUS_SRC_ALPHA) over a depth pre-pass of the item (so only its nearest surface blends,
+// once), see-through ones scale their contribution, and framebuffer alpha keeps the share of
+// the camera frame that shows.
+
+#ifdef FADE
+layout(std140) uniform Object {  // as in pbr.vert
+    mat4 clip_from_model;
+    mat4 normal_from_model;
+    vec4 fade;
+};
+#endif
 
 #ifdef TRANSMISSION
 layout(location = 0, index = 0) out vec4 f_color;
@@ -48,5 +61,17 @@ void main() {
     f_color = vec4((body * coverage + highlights).bgr, coverage);
 #else
     f_color = vec4((body + highlights).bgr, 0.0);
+#endif
+#ifdef FADE
+    float opacity = fade.x;
+#if defined(TRANSMISSION)
+    // o * (colour + frame * through) + (1 - o) * frame
+    f_color.rgb *= opacity;
+    f_transmittance = mix(vec4(1.0), f_transmittance, opacity);
+#elif defined(ALPHA_BLEND)
+    f_color *= opacity;
+#else
+    f_color = vec4(f_color.rgb * opacity, opacity);
+#endif
 #endif
 }

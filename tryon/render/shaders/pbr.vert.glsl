@@ -7,6 +7,7 @@
 layout(std140) uniform Object {
     mat4 clip_from_model;
     mat4 normal_from_model;  // inverse transpose of camera_from_model's 3x3, in a mat4 for std140
+    vec4 fade;               // x: the item's opacity (read by pbr.frag's FADE variant only)
 };
 
 layout(location = 0) in vec3 in_position;
