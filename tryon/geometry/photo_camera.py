@@ -83,6 +83,9 @@ def default_camera(width: int, height: int, fov_deg: float = DEFAULT_FOV_DEG, no
 def photo_camera(data: bytes, width: int, height: int, fov_deg: float = DEFAULT_FOV_DEG) -> PhotoCamera:
     """Intrinsics for an encoded photo shown (upright) as width x height pixels: from its EXIF
     when usable, else `fov_deg` across the longer side with a note saying why."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and b"eXIf" not in data:
+        # Pillow decodes a whole PNG to look for an eXIf chunk after the pixels: skip if none
+        return default_camera(width, height, fov_deg, "no EXIF")
     try:
         with Image.open(io.BytesIO(data)) as image:  # reads the header only
             exif = image.getexif()

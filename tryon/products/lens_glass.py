@@ -50,7 +50,9 @@ def glass_lenses(model: ProductModel, category: str) -> ProductModel:
     }
     if not steps:
         return model
-    return ProductModel(primitives, variants, model.normalisation + tuple(steps.values()))
+    # replace(), not a new ProductModel: fields others add to the model (part roles...) stay
+    return replace(model, primitives=primitives, variant_materials=variants,
+                   normalisation=model.normalisation + tuple(steps.values()))
 
 
 def lens_transmittance(material: Material) -> tuple[float, float, float]:

@@ -120,3 +120,14 @@ def test_what_the_shared_photos_carry(shared_data):
     # capture (EXIF keeps the 2687x3356 it was scaled from): a narrow 14-degree view.
     portrait = sources["obama_official_portrait_frontal.jpg"]
     assert portrait.fov_deg == pytest.approx(14.1, abs=0.3) and "scaled" in portrait.note
+
+
+def test_a_png_with_an_exif_chunk_gives_its_focal_length_too(shared_data):
+    exif = Image.Exif()
+    exif.get_ifd(EXIF_IFD)[FOCAL_35MM] = 50
+    out = io.BytesIO()
+    Image.open(shared_data / "faces/astronaut_eileen_collins_frontal.png").convert("RGB").save(
+        out, "PNG", exif=exif.tobytes())
+    camera, _ = camera_of(out.getvalue())
+    assert camera.source == "exif 35mm"
+    assert camera.intrinsics.fx == pytest.approx(50 * math.hypot(512, 512) / 43.27)
