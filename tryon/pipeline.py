@@ -13,6 +13,8 @@ import numpy as np
 
 from tryon.errors import FaceCutByFrame
 from tryon.geometry.camera import DEFAULT_FOV_DEG, CameraIntrinsics
+from tryon.geometry.hand_occluder import build_hand_occluder
+from tryon.geometry.hands_over_faces import FaceRegion, hands_over_faces
 from tryon.geometry.head_occluder import build_head_occluder
 from tryon.geometry.head_pose import HeadPose, estimate_head_pose
 from tryon.geometry.measure import FaceMeasurements, measure_face
@@ -22,7 +24,9 @@ from tryon.products.fit import place_product
 from tryon.products.fit.face_frame import FaceFrame
 from tryon.products.model import Product, ProductModel
 from tryon.render.items import Occluder, RenderItem
+from tryon.render.hand_mask import HandMask, build_hand_mask
 from tryon.tracking.face import FaceTracker, Mode, TrackedFace
+from tryon.tracking.hands import HandTracker
 
 # Landmarks a category needs inside the picture (eyes and bridge; forehead; face sides).
 REQUIRED_LANDMARKS = {
@@ -54,6 +58,9 @@ class FrameResult:
     image: np.ndarray
     faces: tuple[FaceResult, ...]
     timings_ms: dict[str, float]
+    # Pose mode (render=False) with hands on: where hands hide the products, for clients that
+    # draw them (render/hand_mask.py); None when no hand is over a face.
+    hand_mask: HandMask | None = None
 
 
 @dataclass
@@ -76,9 +83,13 @@ class TryOnPipeline:
         camera: CameraIntrinsics | None = None,
         fov_deg: float = DEFAULT_FOV_DEG,
         render: bool = True,
+        hands: bool = True,
     ) -> None:
+        """hands: track hands (beside the face mesh, tracking/hands.py) so that a hand in front
+        of a face hides the product behind it: occluders when rendering, a mask otherwise."""
         self.mode = mode
         self.tracker = FaceTracker(mode, max_faces=max_faces)
+        self.hand_tracker = HandTracker(mode) if hands else None
         self.reference = load_reference_face()
         self._camera = camera
         self._fov = fov_deg
@@ -105,6 +116,8 @@ class TryOnPipeline:
 
     def close(self) -> None:
         self.tracker.close()
+        if self.hand_tracker is not None:
+            self.hand_tracker.close()
 
     def __enter__(self) -> "TryOnPipeline":
         return self
@@ -125,9 +138,14 @@ class TryOnPipeline:
         in_place: draw into `frame` itself rather than a copy (for callers that own it)."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
+        if self.hand_tracker is not None:
+            self.hand_tracker.start(frame)  # runs on its own thread beside the face mesh
         faces = self.tracker.process(frame, timestamp_s)
         t1 = time.perf_counter()
         timings["track"] = (t1 - t0) * 1e3
+        hands = self.hand_tracker.result() if self.hand_tracker is not None else []
+        t_hands = time.perf_counter()
+        t1 = t_hands
         camera = self.camera_for(frame)
         now = timestamp_s if timestamp_s is not None else t1
         items: list[RenderItem] = []
@@ -136,13 +154,26 @@ class TryOnPipeline:
         self._states = {f.face_id: self._states[f.face_id] for f in faces if f.face_id in self._states}
         t2 = time.perf_counter()
         timings["pose"] = (t2 - t1) * 1e3
+        hand_mask = None
+        if hands and results:
+            shapes = hands_over_faces(hands, [_face_region(f, r) for f, r in zip(faces, results)], camera)
+            if self._render and items:
+                occluders.extend(build_hand_occluder(shape, camera) for shape in shapes)
+            elif not self._render:
+                hand_mask = build_hand_mask(shapes, camera.width, camera.height)
+        t3 = time.perf_counter()
+        if self.hand_tracker is not None:
+            # The hands' cost on the frame's critical path: waiting for the hand graph after the
+            # face mesh, plus the hand shapes and their occluders or mask.
+            timings["hands"] = (t_hands - t0) * 1e3 - timings["track"] + (t3 - t2) * 1e3
+        t2 = t3
         image = frame
         if self._render and items:
             from tryon.render.compositor import get_compositor
 
             image = get_compositor().render(frame, camera, items, occluders, in_place=in_place)
         timings["render"] = (time.perf_counter() - t2) * 1e3
-        return FrameResult(image, tuple(results), timings)
+        return FrameResult(image, tuple(results), timings, hand_mask)
 
     def _face(self, face: TrackedFace, camera: CameraIntrinsics, now: float,
               items: list[RenderItem], occluders: list[Occluder]) -> FaceResult:
@@ -185,6 +216,12 @@ class TryOnPipeline:
                 state.scale += (pose.scale - state.scale) * dt / (SCALE_TIME_CONSTANT_S + dt)
             state.last_t = now
         return pose.with_scale(state.scale) if state.scale is not None else pose
+
+
+def _face_region(face: TrackedFace, result: FaceResult) -> FaceRegion:
+    xy = face.landmarks[:, :2]
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    return FaceRegion((float(x0), float(y0), float(x1), float(y1)), float(result.pose.translation[2]))
 
 
 def _check_inside(face: TrackedFace, category: str, camera: CameraIntrinsics) -> None:
