@@ -138,12 +138,14 @@ class TryOnPipeline:
         in_place: draw into `frame` itself rather than a copy (for callers that own it)."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        if self.hand_tracker is not None:
-            self.hand_tracker.start(frame)  # runs on its own thread beside the face mesh
+        # Hands matter only over a product: with none picked, the hand graph is not run.
+        hand_tracker = self.hand_tracker if self.model is not None else None
+        if hand_tracker is not None:
+            hand_tracker.start(frame)  # runs on its own thread beside the face mesh
         faces = self.tracker.process(frame, timestamp_s)
         t1 = time.perf_counter()
         timings["track"] = (t1 - t0) * 1e3
-        hands = self.hand_tracker.result() if self.hand_tracker is not None else []
+        hands = hand_tracker.result() if hand_tracker is not None else []
         t_hands = time.perf_counter()
         t1 = t_hands
         camera = self.camera_for(frame)
@@ -162,7 +164,7 @@ class TryOnPipeline:
             elif not self._render:
                 hand_mask = build_hand_mask(shapes, camera.width, camera.height)
         t3 = time.perf_counter()
-        if self.hand_tracker is not None:
+        if hand_tracker is not None:
             # The hands' cost on the frame's critical path: waiting for the hand graph after the
             # face mesh, plus the hand shapes and their occluders or mask.
             timings["hands"] = (t_hands - t0) * 1e3 - timings["track"] + (t3 - t2) * 1e3

@@ -30,6 +30,23 @@ MODEL_COMPLEXITY = 0
 VIDEO_MAX_HANDS = 1
 PHOTO_MAX_HANDS = 2
 MAX_HANDS_LIMIT = 2
+# Wider frames are scaled down to this before the hand graph: its models see 192 and 224 px
+# inputs, so a hand over a face (a fifth of the frame or more) loses nothing, and the colour
+# conversion and copy of a 1280x720 frame (~1 ms on this machine) shrink fourfold.
+INPUT_MAX_WIDTH = 640
+# While a tracked hand is still, the graph runs on one frame in TRACK_STRIDE; the frames
+# between reuse its last joints. Why: on this machine the hand graph beside the face mesh slows
+# both (their two cores share vector units: concurrent, each took ~1.8x as long), so feeding
+# every frame measured +2.1 ms p50 on the whole 640x480 frame, past the budget, and stride 2
+# +1.0 ms. A moving hand is fed every frame: with frames skipped, a fast hand (~30 px/frame)
+# left the graph's tracking box and it locked onto the forearm for seconds.
+TRACK_STRIDE = 2
+# Still: the joints moved less than this share of the hand's size since the graph's last answer
+# (~2 px for a thumbs-up at 640x480, about the lite model's own frame-to-frame jitter).
+STILL_SHARE_PER_FRAME = 0.015
+# While none is tracked, a background search (palm detection, ~7 ms) starts on one frame in
+# SEARCH_STRIDE: a hand coming into view is found within ~0.1 s, at a third of the cost.
+SEARCH_STRIDE = 3
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,12 +76,15 @@ class HandTracker:
     """
 
     def __init__(self, mode: Mode = "video", max_hands: int | None = None,
-                 min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5) -> None:
+                 min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5,
+                 track_stride: int = TRACK_STRIDE) -> None:
+        """track_stride: in video, one frame in this many runs the graph while a hand is tracked."""
         max_hands = max_hands or (PHOTO_MAX_HANDS if mode == "photo" else VIDEO_MAX_HANDS)
         if not 1 <= max_hands <= MAX_HANDS_LIMIT:
             raise ValueError(f"max_hands must be 1..{MAX_HANDS_LIMIT}, got {max_hands}")
         self.mode = mode
         self.max_hands = max_hands
+        self.track_stride = max(1, track_stride)
         self._graph = HandLandmarksGraph(
             static_image_mode=(mode == "photo"),
             max_num_hands=max_hands,
@@ -76,27 +96,49 @@ class HandTracker:
         self._pending: Future | None = None
         self._wait = True  # whether result() waits for the frame start() handed over
         self._tracking = False
+        self._frame = 0  # frames given to start()
+        self._seen: list[tuple[int, list[TrackedHand]]] = []  # the last two graph answers, by frame
+        self._pending_waited = True  # whether the frame in flight is waited for (not a search)
+        self._pending_frame = 0
         self.frames_looked_at = 0  # frames the hand graph ran on (the rest were skipped)
 
     def start(self, frame_bgr: np.ndarray) -> None:
         """Hand `frame_bgr` ((H,W,3) uint8 BGR, not modified until `result`) to the hand graph."""
+        self._frame += 1
+        self._wait = False
         if self._pending is not None and not self._pending.done():
             # A background search is still running on an earlier frame: this frame is skipped,
             # the graph sees frames in order and one at a time.
-            self._wait = False
             return
-        if self._pending is not None and not self._wait:
-            self._tracking = bool(self._pending.result())  # the background search's answer
-        self._wait = self.mode == "photo" or self._tracking
+        if self._pending is not None and not self._pending_waited:
+            found = self._pending.result()  # the background search's answer
+            self._tracking = bool(found)
+            self._seen = [(self._pending_frame, found)] if found else []
+            self._pending = None
+        if self.mode == "photo":
+            self._wait = True
+        elif self._tracking:
+            self._wait = (self._frame - self._seen[-1][0]) >= self.track_stride or not _still(self._seen)
+            if not self._wait:
+                return
+        elif self._frame % SEARCH_STRIDE:
+            return
+        self._pending_waited = self._wait
+        self._pending_frame = self._frame
         self._pending = self._thread.submit(self._run, frame_bgr if self._wait else frame_bgr.copy())
 
     def result(self) -> list[TrackedHand]:
-        """The hands of the frame given to the last `start` (empty while searching)."""
-        if self._pending is None or not self._wait:
+        """The hands in the frame given to the last `start`: the graph's answer, or between
+        answers the last one carried on (empty while searching)."""
+        if self._wait and self._pending is not None:
+            hands = self._pending.result()
+            self._pending = None
+            self._tracking = bool(hands)
+            self._seen = (self._seen[-1:] + [(self._frame, hands)]) if hands else []
+            return hands
+        if not self._tracking or not self._seen:
             return []
-        hands = self._pending.result()
-        self._tracking = bool(hands)
-        return hands
+        return _carried_on(self._seen, self._frame)
 
     def process(self, frame_bgr: np.ndarray) -> list[TrackedHand]:
         self.start(frame_bgr)
@@ -114,6 +156,9 @@ class HandTracker:
 
     def _run(self, frame_bgr: np.ndarray) -> list[TrackedHand]:
         h, w = frame_bgr.shape[:2]
+        if w > INPUT_MAX_WIDTH:
+            small = (INPUT_MAX_WIDTH, max(1, round(h * INPUT_MAX_WIDTH / w)))
+            frame_bgr = cv2.resize(frame_bgr, small, interpolation=cv2.INTER_AREA)
         rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False
         self.frames_looked_at += 1
@@ -124,3 +169,24 @@ class HandTracker:
             image[:, 2] *= w  # MediaPipe's z uses roughly the scale of x
             hands.append(TrackedHand(image, world))
         return hands
+
+
+def _carried_on(seen: list[tuple[int, list[TrackedHand]]], frame: int) -> list[TrackedHand]:
+    """The last answer's hands for a frame the graph skipped: only still hands are skipped, so
+    as they were (moving them on at their speed added the model's jitter to them)."""
+    return seen[-1][1]
+
+
+def _still(seen: list[tuple[int, list[TrackedHand]]]) -> bool:
+    """Whether every hand moved less than STILL_SHARE_PER_FRAME of its size per frame between
+    the last two answers (unknown, with one answer: not still)."""
+    if len(seen) < 2 or len(seen[0][1]) != len(seen[1][1]):
+        return False
+    frames = max(seen[1][0] - seen[0][0], 1)
+    for a, b in zip(seen[0][1], seen[1][1]):
+        x0, y0, x1, y1 = b.box_px()
+        size = max(x1 - x0, y1 - y0, 1.0)
+        moved = float(np.abs(b.landmarks_px[:, :2] - a.landmarks_px[:, :2]).mean())
+        if moved > STILL_SHARE_PER_FRAME * size * frames:
+            return False
+    return True
