@@ -87,7 +87,7 @@ def test_a_raised_hand_beside_the_face_leaves_the_glasses_whole(shared_data):
     image = read_image_file(shared_data / "faces/hagrid_woman_eyeglasses_hand_raised.jpg")
     with TryOnPipeline(resolve_product("rect-metro"), "black", mode="photo") as pipe:
         result = pipe.process(image)
-        assert len(pipe.hand_tracker.process(image)) == 1  # the hand is seen, and hides nothing
+        assert pipe.hand_tracker.process(image)  # the hand is seen, and hides nothing
     with TryOnPipeline(resolve_product("rect-metro"), "black", mode="photo", hands=False) as pipe:
         plain = pipe.process(image)
     assert drawn(image, plain.image).sum() > 500

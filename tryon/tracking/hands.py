@@ -22,9 +22,14 @@ import numpy as np
 from tryon.tracking.face import Mode
 from tryon.tracking.hand_landmarks_graph import HandLandmarksGraph
 
-# Lite landmark model: 3.8 ms per tracked frame at 640x480 against ~6 ms for the full one; its
-# joints are a few pixels less exact, well inside the finger radius the occluder adds.
-MODEL_COMPLEXITY = 0
+# Full landmark model (~1.5x the lite one's time): on a thumbs-up held before the face, picked
+# up mid-clip, the lite model's thumb collapsed into the fist on 4 frames in 30 (the lens then
+# flickers over the thumb) where the full one held it on all 30.
+MODEL_COMPLEXITY = 1
+# Photos (no time budget) ask both models and keep every hand either finds: on a still of that
+# clip the full model lost the thumb that the lite one found, and a finger one model misses is
+# a lens drawn over it. The same hand found twice is drawn as the union of the two silhouettes.
+PHOTO_MODEL_COMPLEXITIES = (0, 1)
 # Video: one hand. With two, the graph looks for the second hand (palm detection) on every frame
 # one is tracked: 9.3 ms p50 measured, past the frame budget. Photos have no budget: two.
 VIDEO_MAX_HANDS = 1
@@ -77,21 +82,26 @@ class HandTracker:
 
     def __init__(self, mode: Mode = "video", max_hands: int | None = None,
                  min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5,
-                 track_stride: int = TRACK_STRIDE) -> None:
-        """track_stride: in video, one frame in this many runs the graph while a hand is tracked."""
+                 track_stride: int = TRACK_STRIDE, model_complexity: int = MODEL_COMPLEXITY) -> None:
+        """track_stride: in video, one frame in this many runs the graph while a tracked hand is
+        still; model_complexity: MediaPipe's hand landmark model, 0 (lite) or 1 (full)."""
         max_hands = max_hands or (PHOTO_MAX_HANDS if mode == "photo" else VIDEO_MAX_HANDS)
         if not 1 <= max_hands <= MAX_HANDS_LIMIT:
             raise ValueError(f"max_hands must be 1..{MAX_HANDS_LIMIT}, got {max_hands}")
         self.mode = mode
         self.max_hands = max_hands
         self.track_stride = max(1, track_stride)
-        self._graph = HandLandmarksGraph(
-            static_image_mode=(mode == "photo"),
-            max_num_hands=max_hands,
-            model_complexity=MODEL_COMPLEXITY,
-            min_detection_confidence=min_detection_confidence,
-            min_tracking_confidence=min_tracking_confidence,
-        )
+        complexities = PHOTO_MODEL_COMPLEXITIES if mode == "photo" else (model_complexity,)
+        self._graphs = [
+            HandLandmarksGraph(
+                static_image_mode=(mode == "photo"),
+                max_num_hands=max_hands,
+                model_complexity=complexity,
+                min_detection_confidence=min_detection_confidence,
+                min_tracking_confidence=min_tracking_confidence,
+            )
+            for complexity in complexities
+        ]
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hands")
         self._pending: Future | None = None
         self._wait = True  # whether result() waits for the frame start() handed over
@@ -146,7 +156,8 @@ class HandTracker:
 
     def close(self) -> None:
         self._thread.shutdown(wait=True)
-        self._graph.close()
+        for graph in self._graphs:
+            graph.close()
 
     def __enter__(self) -> "HandTracker":
         return self
@@ -163,11 +174,12 @@ class HandTracker:
         rgb.flags.writeable = False
         self.frames_looked_at += 1
         hands = []
-        for image, world in self._graph.landmarks(rgb):
-            image[:, 0] *= w
-            image[:, 1] *= h
-            image[:, 2] *= w  # MediaPipe's z uses roughly the scale of x
-            hands.append(TrackedHand(image, world))
+        for graph in self._graphs:
+            for image, world in graph.landmarks(rgb):
+                image[:, 0] *= w
+                image[:, 1] *= h
+                image[:, 2] *= w  # MediaPipe's z uses roughly the scale of x
+                hands.append(TrackedHand(image, world))
         return hands
 
 
