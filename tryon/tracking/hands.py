@@ -1,14 +1,16 @@
-"""Hand landmarks per frame (MediaPipe Hands, lite model), run beside the face mesh.
+"""Hand landmarks per frame (MediaPipe Hands), run beside the face mesh, per stream.
 
-Why a thread: the face mesh takes ~4.8 ms of the ~11.8 ms frame at 640x480 on one core, and
-the hand graph ~3.8 ms while it tracks a hand; both release the GIL, so on a second core the
-hands cost only the hand-off (`start` before the face mesh, `result` after it).
+Why a thread: the hand graph and the face mesh both release the GIL, so the hand graph runs on
+the second core while the face mesh runs (`start` before the face mesh, `result` after it).
+Measured on this 2-core machine, the two slow each other down (each ~1.8x as long side by side:
+their cores share vector units), so the graph is also fed as few frames as looks right: every
+frame while a hand moves, one in TRACK_STRIDE while it is still.
 
-Why detection runs in the background: with no hand in view the graph runs palm detection on
+Why the search runs in the background: with no hand in view the graph runs palm detection on
 every frame it is fed (~7 ms, longer than the face mesh). In video mode, while no hand is
-tracked, a frame is handed to the graph and *not* waited for; its answer is read on a later
-frame, and only once it has found a hand are frames waited for (tracking, cheap). A hand that
-comes into view is therefore occluding from about two frames after it appears.
+tracked, one frame in SEARCH_STRIDE is handed to the graph and *not* waited for; its answer is
+read on a later frame, and once it has found a hand, frames are waited for (tracking). A hand
+that comes into view occludes from 1-4 frames after it appears.
 """
 
 from __future__ import annotations
