@@ -24,9 +24,10 @@ import numpy as np
 from tryon.tracking.face import Mode
 from tryon.tracking.hand_landmarks_graph import HandLandmarksGraph
 
-# Full landmark model (~1.5x the lite one's time): on a thumbs-up held before the face, picked
-# up mid-clip, the lite model's thumb collapsed into the fist on 4 frames in 30 (the lens then
-# flickers over the thumb) where the full one held it on all 30.
+# Full landmark model (~1.5x the lite one's time): on the thumbs-up clip picked up mid-way
+# (frame 70), the lite model folded the thumb into the fist on most frames (thumb covered on
+# 21/85 frames; the lens then shows over the thumb), the full one covered it on 79/85; picked up
+# from the clip's start, lite 83/85, full 73/85.
 MODEL_COMPLEXITY = 1
 # Photos (no time budget) ask both models and keep every hand either finds: on a still of that
 # clip the full model lost the thumb that the lite one found, and a finger one model misses is
@@ -42,12 +43,15 @@ MAX_HANDS_LIMIT = 2
 # conversion and copy of a 1280x720 frame (~1 ms on this machine) shrink fourfold.
 INPUT_MAX_WIDTH = 640
 # While a tracked hand is still, the graph runs on one frame in TRACK_STRIDE; the frames
-# between reuse its last joints. Why: on this machine the hand graph beside the face mesh slows
-# both (their two cores share vector units: concurrent, each took ~1.8x as long), so feeding
-# every frame measured +2.1 ms p50 on the whole 640x480 frame, past the budget, and stride 2
-# +1.0 ms. A moving hand is fed every frame: with frames skipped, a fast hand (~30 px/frame)
-# left the graph's tracking box and it locked onto the forearm for seconds.
-TRACK_STRIDE = 2
+# between reuse its last two answers. Why: on this machine the hand graph beside the face mesh
+# slows both (side by side each took ~1.8x as long), so feeding the lite model every frame
+# measured +2.1 ms p50 on the whole 640x480 frame, past the budget, and the full model costs
+# ~1.5x the lite one. On the thumbs-up clip (frames 75-160, tracking picked up at frame 0 or 70)
+# the full model covered the thumb on 73/85 and 79/85 frames fed every frame, and on 76/85 and
+# 82/85 with stride 4, fed 21-24 frames of 85. A moving hand is fed every frame: with frames
+# skipped, a fast hand (~30 px/frame) left the graph's tracking box and it locked onto the
+# forearm for seconds.
+TRACK_STRIDE = 4
 # Still: the joints moved less than this share of the hand's size since the graph's last answer
 # (~2 px for a thumbs-up at 640x480, about the lite model's own frame-to-frame jitter).
 STILL_SHARE_PER_FRAME = 0.015
@@ -140,17 +144,18 @@ class HandTracker:
         self._pending = self._thread.submit(self._run, frame_bgr if self._wait else frame_bgr.copy())
 
     def result(self) -> list[TrackedHand]:
-        """The hands in the frame given to the last `start`: the graph's answer, or between
-        answers the last one carried on (empty while searching)."""
+        """The hands to occlude with in the frame given to the last `start` (empty while
+        searching). A still hand comes as its last two answers, the same hand twice, whose
+        silhouettes are drawn together: the landmark model now and then folds a raised thumb
+        into the fist for a frame, and the answer before still holds it."""
         if self._wait and self._pending is not None:
             hands = self._pending.result()
             self._pending = None
             self._tracking = bool(hands)
             self._seen = (self._seen[-1:] + [(self._frame, hands)]) if hands else []
-            return hands
         if not self._tracking or not self._seen:
             return []
-        return _carried_on(self._seen, self._frame)
+        return _still_hands(self._seen) if _still(self._seen) else self._seen[-1][1]
 
     def process(self, frame_bgr: np.ndarray) -> list[TrackedHand]:
         self.start(frame_bgr)
@@ -185,22 +190,23 @@ class HandTracker:
         return hands
 
 
-def _carried_on(seen: list[tuple[int, list[TrackedHand]]], frame: int) -> list[TrackedHand]:
-    """The last answer's hands for a frame the graph skipped: only still hands are skipped, so
-    as they were (moving them on at their speed added the model's jitter to them)."""
-    return seen[-1][1]
+def _still_hands(seen: list[tuple[int, list[TrackedHand]]]) -> list[TrackedHand]:
+    """Both answers' hands of a still hand (moving them on at their speed instead added the
+    model's jitter to them)."""
+    return seen[-1][1] + seen[0][1]
 
 
 def _still(seen: list[tuple[int, list[TrackedHand]]]) -> bool:
-    """Whether every hand moved less than STILL_SHARE_PER_FRAME of its size per frame between
-    the last two answers (unknown, with one answer: not still)."""
+    """Whether every hand's median joint moved less than STILL_SHARE_PER_FRAME of its size per
+    frame between the last two answers (unknown, with one answer: not still)."""
     if len(seen) < 2 or len(seen[0][1]) != len(seen[1][1]):
         return False
     frames = max(seen[1][0] - seen[0][0], 1)
     for a, b in zip(seen[0][1], seen[1][1]):
         x0, y0, x1, y1 = b.box_px()
         size = max(x1 - x0, y1 - y0, 1.0)
-        moved = float(np.abs(b.landmarks_px[:, :2] - a.landmarks_px[:, :2]).mean())
+        # The median joint: a thumb folded into the fist for one answer is not a moving hand.
+        moved = float(np.median(np.abs(b.landmarks_px[:, :2] - a.landmarks_px[:, :2]).max(axis=1)))
         if moved > STILL_SHARE_PER_FRAME * size * frames:
             return False
     return True
