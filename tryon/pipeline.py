@@ -90,6 +90,7 @@ class TryOnPipeline:
         self.mode = mode
         self.tracker = FaceTracker(mode, max_faces=max_faces)
         self.hand_tracker = HandTracker(mode) if hands else None
+        self._hand_shapes: dict = {}  # hands_over_faces' cache: a still hand's shape is reused
         self.reference = load_reference_face()
         self._camera = camera
         self._fov = fov_deg
@@ -157,8 +158,11 @@ class TryOnPipeline:
         t2 = time.perf_counter()
         timings["pose"] = (t2 - t1) * 1e3
         hand_mask = None
+        regions = [_face_region(f, r) for f, r in zip(faces, results)] if hand_tracker is not None else []
+        if hand_tracker is not None:
+            hand_tracker.watch_boxes = [region.product_box() for region in regions]
         if hands and results:
-            shapes = hands_over_faces(hands, [_face_region(f, r) for f, r in zip(faces, results)], camera)
+            shapes = hands_over_faces(hands, regions, camera, self._hand_shapes)
             if self._render and items:
                 occluders.extend(build_hand_occluder(shape, camera) for shape in shapes)
             elif not self._render:

@@ -41,13 +41,21 @@ class FaceRegion:
         return x0 - REGION_SIDE * w, y0 - REGION_ABOVE * w, x1 + REGION_SIDE * w, y1 + REGION_BELOW * w
 
 
-def hands_over_faces(hands: Sequence[TrackedHand], faces: Sequence[FaceRegion],
-                     camera: CameraIntrinsics) -> list[HandShape]:
+def hands_over_faces(hands: Sequence[TrackedHand], faces: Sequence[FaceRegion], camera: CameraIntrinsics,
+                     cache: dict[int, tuple[TrackedHand, CameraIntrinsics, HandShape]] | None = None) -> list[HandShape]:
     """The shapes of the hands that reach into some face's product region, each moved in front
-    of every face it overlaps; hands nowhere near a face are left out (they hide nothing)."""
+    of every face it overlaps; hands nowhere near a face are left out (they hide nothing).
+    cache: shapes by hand, kept by the caller between frames (a still hand's answers are reused
+    for several frames)."""
     shapes = []
+    fresh: dict[int, tuple[TrackedHand, CameraIntrinsics, HandShape]] = {}
     for hand in hands:
-        shape = hand_shape(hand, camera)
+        known = cache.get(id(hand)) if cache is not None else None
+        if known is not None and known[0] is hand and known[1] == camera:
+            shape = known[2]
+        else:
+            shape = hand_shape(hand, camera)
+        fresh[id(hand)] = (hand, camera, shape)
         box = shape.box_px()
         near = False
         for face in faces:
@@ -57,6 +65,9 @@ def hands_over_faces(hands: Sequence[TrackedHand], faces: Sequence[FaceRegion],
                     shape = shape.in_front_of(face.bridge_depth_mm - IN_FRONT_OF_BRIDGE_MM)
         if near:
             shapes.append(shape)
+    if cache is not None:
+        cache.clear()
+        cache.update(fresh)
     return shapes
 
 
