@@ -89,7 +89,10 @@ class TryOnPipeline:
         of a face hides the product behind it: occluders when rendering, a mask otherwise."""
         self.mode = mode
         self.tracker = FaceTracker(mode, max_faces=max_faces)
-        self.hand_tracker = HandTracker(mode) if hands else None
+        # Made with the first product (~80 MB of graph per stream): a session that never picks
+        # one never pays for it.
+        self.hands = hands
+        self.hand_tracker: HandTracker | None = None
         self._hand_shapes: dict = {}  # hands_over_faces' cache: a still hand's shape is reused
         self.reference = load_reference_face()
         self._camera = camera
@@ -140,6 +143,8 @@ class TryOnPipeline:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         # Hands matter only over a product: with none picked, the hand graph is not run.
+        if self.hands and self.model is not None and self.hand_tracker is None:
+            self.hand_tracker = HandTracker(self.mode)
         hand_tracker = self.hand_tracker if self.model is not None else None
         if hand_tracker is not None:
             hand_tracker.start(frame)  # runs on its own thread beside the face mesh
