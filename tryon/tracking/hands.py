@@ -1,16 +1,15 @@
-"""Hand landmarks per frame (MediaPipe Hands), run beside the face mesh, per stream.
+"""Hand landmarks per frame (MediaPipe Hands), on a thread of their own, per stream.
 
-Why a thread: the hand graph and the face mesh both release the GIL, so the hand graph runs on
-the second core while the face mesh runs (`start` before the face mesh, `result` after it).
-Measured on this 2-core machine, the two slow each other down (each ~1.8x as long side by side:
-their cores share vector units), so the graph is also fed as few frames as looks right: every
-frame while a hand moves, one in TRACK_STRIDE while it is still.
+Why a thread: the hand graph releases the GIL, so it runs on the second core beside the face
+mesh, render and encode. Measured on this 2-core machine, the graph and the face mesh slow each
+other down (each ~1.8x as long side by side), so the graph is fed as few frames as looks right
+(every frame while a hand moves, one in TRACK_STRIDE while it is still) and, in video, is not
+waited for: a frame is drawn with the graph's last answer, moved on at the hand's speed.
 
 Why the search runs in the background: with no hand in view the graph runs palm detection on
-every frame it is fed (~7 ms, longer than the face mesh). In video mode, while no hand is
-tracked, one frame in SEARCH_STRIDE is handed to the graph and *not* waited for; its answer is
-read on a later frame, and once it has found a hand, frames are waited for (tracking). A hand
-that comes into view occludes from 1-4 frames after it appears.
+every frame it is fed (~7 ms, longer than the face mesh). While no hand is tracked, one frame in
+SEARCH_STRIDE is handed to the graph; once it has found a hand, tracking starts. A hand that
+comes into view occludes from 1-6 frames after it appears. Photos wait for the graph.
 """
 
 from __future__ import annotations
@@ -59,6 +58,11 @@ STILL_SHARE_PER_FRAME = 0.015
 # SEARCH_STRIDE: a hand coming into view is found within ~0.17 s at 30 fps. No hand in view is
 # the common case of a try-on, and every third frame still measured +0.3 to +1.5 ms p50 there.
 SEARCH_STRIDE = 5
+# Tracking frames are handed to the graph and not waited for: the frame is drawn with the last
+# answer, moved on at the hand's speed (one frame old while the hand moves). Frame-interleaved
+# A/B on the thumbs-up clip at 640x480 (p50 over hands off): waiting +2.4 ms overall and +5.3 ms
+# while the hand rises; in the background +1.6 and +2.7 ms.
+TRACK_IN_BACKGROUND = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,15 +93,19 @@ class HandTracker:
 
     def __init__(self, mode: Mode = "video", max_hands: int | None = None,
                  min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5,
-                 track_stride: int = TRACK_STRIDE, model_complexity: int = MODEL_COMPLEXITY) -> None:
+                 track_stride: int = TRACK_STRIDE, model_complexity: int = MODEL_COMPLEXITY,
+                 in_background: bool | None = None) -> None:
         """track_stride: in video, one frame in this many runs the graph while a tracked hand is
-        still; model_complexity: MediaPipe's hand landmark model, 0 (lite) or 1 (full)."""
+        still; model_complexity: MediaPipe's hand landmark model, 0 (lite) or 1 (full);
+        in_background: video frames are never waited for, the last answer is used (moved on at
+        the hand's speed); default TRACK_IN_BACKGROUND."""
         max_hands = max_hands or (PHOTO_MAX_HANDS if mode == "photo" else VIDEO_MAX_HANDS)
         if not 1 <= max_hands <= MAX_HANDS_LIMIT:
             raise ValueError(f"max_hands must be 1..{MAX_HANDS_LIMIT}, got {max_hands}")
         self.mode = mode
         self.max_hands = max_hands
         self.track_stride = max(1, track_stride)
+        self.in_background = TRACK_IN_BACKGROUND if in_background is None else in_background
         complexities = PHOTO_MODEL_COMPLEXITIES if mode == "photo" else (model_complexity,)
         self._graphs = [
             HandLandmarksGraph(
@@ -139,9 +147,10 @@ class HandTracker:
         if self.mode == "photo":
             self._wait = True
         elif self._tracking and self._near_watch_boxes():
-            self._wait = (self._frame - self._seen[-1][0]) >= self.track_stride or not _still(self._seen)
-            if not self._wait:
+            due = (self._frame - self._seen[-1][0]) >= self.track_stride or not _still(self._seen)
+            if not due:
                 return
+            self._wait = not self.in_background
         elif not self._tracking and self._frame % SEARCH_STRIDE:
             return
         self._pending_waited = self._wait
@@ -172,7 +181,9 @@ class HandTracker:
             self._seen = (self._seen[-1:] + [(self._frame, hands)]) if hands else []
         if not self._tracking or not self._seen:
             return []
-        return _still_hands(self._seen) if _still(self._seen) else self._seen[-1][1]
+        if _still(self._seen):
+            return _still_hands(self._seen)
+        return _moved_on(self._seen, self._frame) if self.in_background else self._seen[-1][1]
 
     def process(self, frame_bgr: np.ndarray) -> list[TrackedHand]:
         self.start(frame_bgr)
@@ -205,6 +216,17 @@ class HandTracker:
                 image[:, 2] *= w  # MediaPipe's z uses roughly the scale of x
                 hands.append(TrackedHand(image, world))
         return hands
+
+
+def _moved_on(seen: list[tuple[int, list[TrackedHand]]], frame: int) -> list[TrackedHand]:
+    """The last answer's hands moved on to `frame` at their speed between the last two answers
+    (as they are with one answer or a different hand count)."""
+    last_frame, last = seen[-1]
+    if len(seen) < 2 or len(seen[0][1]) != len(last) or frame == last_frame:
+        return last
+    first_frame, first = seen[0]
+    step = (frame - last_frame) / max(last_frame - first_frame, 1)
+    return [TrackedHand(b.landmarks_px + (b.landmarks_px - a.landmarks_px) * step, b.world_m) for a, b in zip(first, last)]
 
 
 def _still_hands(seen: list[tuple[int, list[TrackedHand]]]) -> list[TrackedHand]:
