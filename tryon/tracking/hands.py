@@ -127,8 +127,8 @@ class HandTracker:
         self._pending_frame = 0
         self.frames_looked_at = 0  # frames the hand graph ran on (the rest were skipped)
         # Where a hand can hide a product: (x0, y0, x1, y1) pixel boxes, set by the caller from
-        # the faces of the frame before (None: everywhere). A tracked hand outside all of them is
-        # tracked in the background, off the frame's critical path, until it comes near.
+        # the faces of the frame before (None: everywhere). Without in_background, a tracked hand
+        # outside all of them is tracked in the background too, until it comes near.
         self.watch_boxes: list[tuple[float, float, float, float]] | None = None
 
     def start(self, frame_bgr: np.ndarray) -> None:
@@ -146,11 +146,11 @@ class HandTracker:
             self._pending = None
         if self.mode == "photo":
             self._wait = True
-        elif self._tracking and self._near_watch_boxes():
+        elif self._tracking:
             due = (self._frame - self._seen[-1][0]) >= self.track_stride or not _still(self._seen)
             if not due:
                 return
-            self._wait = not self.in_background
+            self._wait = not self.in_background and self._near_watch_boxes()
         elif not self._tracking and self._frame % SEARCH_STRIDE:
             return
         self._pending_waited = self._wait
