@@ -124,6 +124,7 @@ class HandTracker:
         self._frame = 0  # frames given to start()
         self._seen: list[tuple[int, list[TrackedHand]]] = []  # the last two graph answers, by frame
         self._pending_waited = True  # whether the frame in flight is waited for (not a search)
+        self._is_still = False  # whether the last two answers show a still hand (_still)
         self._pending_frame = 0
         self.frames_looked_at = 0  # frames the hand graph ran on (the rest were skipped)
         # Where a hand can hide a product: (x0, y0, x1, y1) pixel boxes, set by the caller from
@@ -140,14 +141,12 @@ class HandTracker:
             # the graph sees frames in order and one at a time.
             return
         if self._pending is not None and not self._pending_waited:
-            found = self._pending.result()  # the answer of a background search or tracking
-            self._tracking = bool(found)
-            self._seen = (self._seen[-1:] + [(self._pending_frame, found)]) if found else []
+            self._remember(self._pending_frame, self._pending.result())  # a background answer
             self._pending = None
         if self.mode == "photo":
             self._wait = True
         elif self._tracking:
-            due = (self._frame - self._seen[-1][0]) >= self.track_stride or not _still(self._seen)
+            due = (self._frame - self._seen[-1][0]) >= self.track_stride or not self._is_still
             if not due:
                 return
             self._wait = not self.in_background and self._near_watch_boxes()
@@ -175,15 +174,19 @@ class HandTracker:
         silhouettes are drawn together: the landmark model now and then folds a raised thumb
         into the fist for a frame, and the answer before still holds it."""
         if self._wait and self._pending is not None:
-            hands = self._pending.result()
+            self._remember(self._frame, self._pending.result())
             self._pending = None
-            self._tracking = bool(hands)
-            self._seen = (self._seen[-1:] + [(self._frame, hands)]) if hands else []
         if not self._tracking or not self._seen:
             return []
-        if _still(self._seen):
+        if self._is_still:
             return _still_hands(self._seen)
         return _moved_on(self._seen, self._frame) if self.in_background else self._seen[-1][1]
+
+    def _remember(self, frame: int, hands: list[TrackedHand]) -> None:
+        """Keep the graph's answer for `frame` beside the one before (no hand: tracking ends)."""
+        self._tracking = bool(hands)
+        self._seen = (self._seen[-1:] + [(frame, hands)]) if hands else []
+        self._is_still = _still(self._seen)
 
     def process(self, frame_bgr: np.ndarray) -> list[TrackedHand]:
         self.start(frame_bgr)
@@ -245,7 +248,8 @@ def _still(seen: list[tuple[int, list[TrackedHand]]]) -> bool:
         x0, y0, x1, y1 = b.box_px()
         size = max(x1 - x0, y1 - y0, 1.0)
         # The median joint: a thumb folded into the fist for one answer is not a moving hand.
-        moved = float(np.median(np.abs(b.landmarks_px[:, :2] - a.landmarks_px[:, :2]).max(axis=1)))
+        shifts = np.sort(np.abs(b.landmarks_px[:, :2] - a.landmarks_px[:, :2]).max(axis=1))
+        moved = float(shifts[len(shifts) // 2])
         if moved > STILL_SHARE_PER_FRAME * size * frames:
             return False
     return True
