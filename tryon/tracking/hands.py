@@ -85,10 +85,11 @@ class TrackedHand:
 
 class HandTracker:
     """Hands in photo or video mode, for one stream. `start(frame)` hands the frame to the hand
-    graph's thread and returns at once; `result()` waits for that frame's hands.
+    graph's thread (or skips it) and returns at once; `result()` gives the hands to draw.
 
-    Photo mode waits for every frame. Video mode waits while a hand is tracked and, while none
-    is, looks in the background (see the module docstring); `process` does both in one call.
+    Photo mode waits for every photo's hands. Video mode never waits (with in_background, the
+    default): it draws the graph's last answer and searches in the background while no hand is
+    tracked (see the module docstring). `process` does both in one call.
     """
 
     def __init__(self, mode: Mode = "video", max_hands: int | None = None,
