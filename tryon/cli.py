@@ -33,6 +33,7 @@ VariantOpt = typer.Option(None, "--variant", help="Colour/material variant name 
 CategoryOpt = typer.Option(None, "--category", help="For a model file: glasses, sunglasses, hat or earrings (default: glasses).")
 FitOpt = typer.Option(False, "--fit-to-face", help="Scale the product to the wearer's face instead of its true size.")
 FovOpt = typer.Option(60.0, "--fov", help="Camera field of view across the longer image side, degrees (when unknown, 60).")
+HandsOpt = typer.Option(True, "--hands/--no-hands", help="Draw hands held in front of the face over the product.")
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -129,6 +130,7 @@ def photo(
     max_faces: int = typer.Option(4, "--max-faces", help="Most faces to dress (1-4)."),
     fov: Optional[float] = typer.Option(None, "--fov", help="Camera field of view across the longer image side, "
                                         "degrees (default: from the photo's EXIF focal length, else 60)."),
+    hands: bool = HandsOpt,
 ) -> None:
     """Try a product on every face in a photo and write the result."""
     from tryon.errors import NoFaceFound
@@ -141,7 +143,7 @@ def photo(
     assumed = camera.source.startswith("default")
     target = out_path or Path("out") / f"{image.stem}_tryon.jpg"
     with TryOnPipeline(_product(product, category, fit_to_face), variant, mode="photo", max_faces=max_faces,
-                       camera=None if assumed else camera.intrinsics, fov_deg=camera.fov_deg) as pipe:
+                       camera=None if assumed else camera.intrinsics, fov_deg=camera.fov_deg, hands=hands) as pipe:
         result = pipe.process(frame)
     if not result.faces:
         raise NoFaceFound(f"{image}: no face found; use a photo where the face is visible and lit, looking roughly at the camera")
@@ -166,6 +168,7 @@ def video(
     fit_to_face: bool = FitOpt,
     max_faces: int = typer.Option(1, "--max-faces", help="Most faces to track (1-4)."),
     fov: float = FovOpt,
+    hands: bool = HandsOpt,
 ) -> None:
     """Try a product on through a whole video (tracking and smoothing across frames)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -176,7 +179,8 @@ def video(
     frames = dressed = 0
     seen: dict = {}
     with VideoReader(source) as reader, VideoWriter(out_path, reader.info.width, reader.info.height, reader.info.fps) as writer, \
-            TryOnPipeline(_product(product, category, fit_to_face), variant, mode="video", max_faces=max_faces, fov_deg=fov) as pipe, \
+            TryOnPipeline(_product(product, category, fit_to_face), variant, mode="video", max_faces=max_faces, fov_deg=fov,
+                         hands=hands) as pipe, \
             Progress(TextColumn("try-on"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err) as progress:
         task = progress.add_task("frames", total=reader.info.frame_count or None)
         for t, frame in reader:

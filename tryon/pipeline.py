@@ -16,6 +16,8 @@ from tryon.errors import FaceCutByFrame
 from tryon.geometry.camera import DEFAULT_FOV_DEG, CameraIntrinsics
 from tryon.geometry.ear_roots import ear_roots
 from tryon.geometry.face_plausibility import FacePlausibility, assess_face
+from tryon.geometry.hand_occluder import build_hand_occluder
+from tryon.geometry.hands_over_faces import FaceRegion, hands_over_faces
 from tryon.geometry.hat_occluder import camera_from_domes, occluder_from_domes
 from tryon.geometry.head_occluder import build_head_occluder, camera_from_ears
 from tryon.geometry.head_pose import HeadPose, estimate_head_pose
@@ -28,7 +30,9 @@ from tryon.products.fit.face_frame import FaceFrame
 from tryon.products.fit.temples import TempleFit, fit_temples
 from tryon.products.model import Product, ProductModel
 from tryon.render.items import Occluder, RenderItem
+from tryon.render.hand_mask import HandMask, build_hand_mask
 from tryon.tracking.face import FaceTracker, Mode, TrackedFace
+from tryon.tracking.hands import HandTracker
 from tryon.tracking.presence_gate import PresenceGate
 
 # Landmarks a category needs inside the picture (eyes and bridge; forehead; face sides).
@@ -94,6 +98,9 @@ class FrameResult:
     timings_ms: dict[str, float]
     camera: CameraIntrinsics | None = None  # the intrinsics this frame was drawn with
     camera_note: str = ""  # why they differ from the assumed ones (near_face_prior), if they do
+    # Pose mode (render=False) with hands on: where hands hide the products, for clients that
+    # draw them (render/hand_mask.py); None when no hand is over a face.
+    hand_mask: HandMask | None = None
 
 
 @dataclass
@@ -120,9 +127,17 @@ class TryOnPipeline:
         camera: CameraIntrinsics | None = None,
         fov_deg: float = DEFAULT_FOV_DEG,
         render: bool = True,
+        hands: bool = True,
     ) -> None:
+        """hands: track hands (beside the face mesh, tracking/hands.py) so that a hand in front
+        of a face hides the product behind it: occluders when rendering, a mask otherwise."""
         self.mode = mode
         self.tracker = FaceTracker(mode, max_faces=max_faces)
+        # Made with the first product (~80 MB of graph per stream): a session that never picks
+        # one never pays for it.
+        self.hands = hands
+        self.hand_tracker: HandTracker | None = None
+        self._hand_shapes: dict = {}  # hands_over_faces' cache: a still hand's shape is reused
         self.reference = load_reference_face()
         self._camera = camera
         self._fov = fov_deg
@@ -150,6 +165,8 @@ class TryOnPipeline:
 
     def close(self) -> None:
         self.tracker.close()
+        if self.hand_tracker is not None:
+            self.hand_tracker.close()
 
     def __enter__(self) -> "TryOnPipeline":
         return self
@@ -170,9 +187,18 @@ class TryOnPipeline:
         in_place: draw into `frame` itself rather than a copy (for callers that own it)."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
+        # Hands matter only over a product: with none picked, the hand graph is not run.
+        if self.hands and self.model is not None and self.hand_tracker is None:
+            self.hand_tracker = HandTracker(self.mode)
+        hand_tracker = self.hand_tracker if self.model is not None else None
+        if hand_tracker is not None:
+            hand_tracker.start(frame)  # runs on its own thread beside the face mesh
         faces = self.tracker.process(frame, timestamp_s)
         t1 = time.perf_counter()
         timings["track"] = (t1 - t0) * 1e3
+        hands = hand_tracker.result() if hand_tracker is not None else []
+        t_hands = time.perf_counter()
+        t1 = t_hands
         camera = self.camera_for(frame)
         camera_note = ""
         if self.mode == "photo" and self._camera is None:  # an assumed camera: a crop's is too wide
@@ -183,18 +209,37 @@ class TryOnPipeline:
         seen = {f.face_id for f in faces}
         if self.mode == "video":
             self._resume_returning(faces, seen)
+        self._temples_ms = 0.0
         results = [self._face(f, camera, now, items, occluders) for f in faces]
         results += self._fade_lost(seen, now, items, occluders)
         self._states = {i: s for i, s in self._states.items() if i in seen or (s.gate.drawn and s.shown)}
         t2 = time.perf_counter()
         timings["pose"] = (t2 - t1) * 1e3
+        if self.model is not None and self.model.rig is not None:
+            timings["temples"] = self._temples_ms  # part of "pose": ear roots and temple fits
+        hand_mask = None
+        regions = [_face_region(f, r) for f, r in zip(faces, results)] if hand_tracker is not None else []
+        if hand_tracker is not None:
+            hand_tracker.watch_boxes = [region.product_box() for region in regions]
+        if hands and results:
+            shapes = hands_over_faces(hands, regions, camera, self._hand_shapes)
+            if self._render and items:
+                occluders.extend(build_hand_occluder(shape, camera) for shape in shapes)
+            elif not self._render:
+                hand_mask = build_hand_mask(shapes, camera.width, camera.height)
+        t3 = time.perf_counter()
+        if hand_tracker is not None:
+            # The hands' cost on the frame's critical path: waiting for the hand graph after the
+            # face mesh, plus the hand shapes and their occluders or mask.
+            timings["hands"] = (t_hands - t0) * 1e3 - timings["track"] + (t3 - t2) * 1e3
+        t2 = t3
         image = frame
         if self._render and items:
             from tryon.render.compositor import get_compositor
 
             image = get_compositor().render(frame, camera, items, occluders, in_place=in_place)
         timings["render"] = (time.perf_counter() - t2) * 1e3
-        return FrameResult(image, tuple(results), timings, camera, camera_note)
+        return FrameResult(image, tuple(results), timings, camera, camera_note, hand_mask)
 
     def _face(self, face: TrackedFace, camera: CameraIntrinsics, now: float,
               items: list[RenderItem], occluders: list[Occluder]) -> FaceResult:
@@ -231,6 +276,7 @@ class TryOnPipeline:
         temples: list[TempleFit] = []
         parts: list[dict[str, np.ndarray]] = []
         hat = self.product.fit.category == "hat"
+        t_temples = time.perf_counter()
         roots = None if hat else ear_roots(frame_face.landmarks_head, frame_face.pose)
         face_items = []
         opacity = state.gate.opacity if self.mode == "video" else 1.0
@@ -244,6 +290,8 @@ class TryOnPipeline:
                 fits = fit_temples(self.model.rig, head_from_product, roots)
                 temples.extend(fits)
                 moved = {fit.part: fit.transform for fit in fits}
+                self._temples_ms += (time.perf_counter() - t_temples) * 1e3
+                t_temples = time.perf_counter()
             parts.append(moved)
             if self._render:
                 face_items.append(RenderItem(self.model, self.product.id, self.variant, m, moved, opacity))
@@ -344,6 +392,12 @@ def _cut_by_frame(face: TrackedFace, category: str, camera: CameraIntrinsics) ->
     except FaceCutByFrame as exc:
         return str(exc)
     return None
+
+
+def _face_region(face: TrackedFace, result: FaceResult) -> FaceRegion:
+    xy = face.landmarks[:, :2]
+    (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+    return FaceRegion((float(x0), float(y0), float(x1), float(y1)), float(result.pose.translation[2]))
 
 
 def _check_inside(face: TrackedFace, category: str, camera: CameraIntrinsics) -> None:

@@ -57,4 +57,6 @@ def result_json(message: FrameMessage, result: FrameResult, camera: CameraIntrin
     if config.mode == "composite":
         meta["image"] = {"format": config.format, "width": camera.width, "height": camera.height,
                          "mirrored": config.mirror}
+    if result.hand_mask is not None:  # pose mode: where a hand in front hides the product
+        meta["hand_mask"] = result.hand_mask.to_json()
     return meta

@@ -8,6 +8,7 @@ import {
   domeModelView, modelViewFromPlacement, occluderModelView, projectionFromIntrinsics, withUniformScale,
 } from "./pose_math.js";
 import { ownMaterials, setCopyOpacity } from "./copy_opacity.js";
+import { HandMaskLayer, decodeHandMask } from "./hand_mask_layer.js";
 
 const MM_PER_METRE = 1000; // the GLB is in metres, the pose in millimetres
 const STALE_POSE_MS = 1000; // a pose older than this is not drawn (the face is probably gone)
@@ -56,6 +57,9 @@ export class PoseRenderer {
     // A hat's head proxy: two half-ellipsoids at the hat line (the result's occluder_domes).
     this.domeGeometry = new THREE.SphereGeometry(1, 48, 12, 0, 2 * Math.PI, 0, Math.PI / 2);
     this.domeMaterial = new THREE.MeshBasicMaterial({ colorWrite: false, side: THREE.DoubleSide });
+    this.handMask = new HandMaskLayer();
+    this.scene.add(this.handMask.mesh);
+    this.maskRequest = 0; // the newest pose whose hand mask is being decoded
     this.pose = null;
     this.poseUrl = null;
     this.poseReceivedAt = 0;
@@ -74,11 +78,31 @@ export class PoseRenderer {
 
   /** The newest `result` (pose mode) and the model URL of its product (null: none). */
   setPose(result, url, receivedAtMs = performance.now()) {
+    if (url) this.#template(url).catch(() => {});
+    if (!result?.hand_mask) {
+      this.maskRequest += 1; // a mask still decoding for an older pose is dropped
+      this.handMask.hide();
+      this.#showPose(result, url, receivedAtMs);
+      return;
+    }
+    // The pose waits for its mask (a PNG of a few hundred bytes, decoded in well under a frame),
+    // so the product is never drawn over a hand in front of it, not even for one frame.
+    const request = ++this.maskRequest;
+    decodeHandMask(result.hand_mask).then((bitmap) => {
+      if (request !== this.maskRequest) { bitmap.close?.(); return; }
+      this.handMask.show(result.hand_mask, bitmap, result.camera);
+      this.#showPose(result, url, receivedAtMs);
+    }).catch((error) => {
+      console.error("tryon: unreadable hand mask", error);
+      if (request === this.maskRequest) this.#showPose(result, url, receivedAtMs);
+    });
+  }
+
+  #showPose(result, url, receivedAtMs) {
     this.pose = result;
     this.poseUrl = url;
     this.poseReceivedAt = receivedAtMs;
     this.dirty = true;
-    if (url) this.#template(url).catch(() => {});
   }
 
   start() {
@@ -120,7 +144,10 @@ export class PoseRenderer {
     this.cleared = false;
     this.lastDrawnCopies = copies;
     if (copies > 0) this.posesRendered += 1;
-    this.onRender?.({ frameId: pose.frame_id, copies, partsMoved: this.partsMoved, posesRendered: this.posesRendered, pose });
+    this.onRender?.({
+      frameId: pose.frame_id, copies, partsMoved: this.partsMoved, posesRendered: this.posesRendered, pose,
+      handMask: this.handMask.visible,
+    });
   }
 
   #fitCanvas() {
@@ -226,6 +253,7 @@ export class PoseRenderer {
 
   #clear() {
     this.faces.forEach((slot) => this.#hideFace(slot));
+    this.handMask.hide();
     this.lastDrawnCopies = 0;
     if (this.cleared) return;
     this.renderer.clear();
