@@ -2,7 +2,8 @@
 
 Stages per frame: decode (the JPEG a client would send), track (face mesh + iris), hands (what
 occlusion by hands adds: the wait for the hand graph, which runs beside the face mesh, and the
-hand occluders), pose (PnP, iris scale, fit, occluder), render+composite (GL), encode (JPEG
+hand occluders), pose (PnP, iris scale, fit, occluder; its temple fit, ear roots and both
+temples, also reported on its own row), render+composite (GL), encode (JPEG
 back). Runs at 640x480 and
 1280x720 with the Khronos sunglasses; in the same run, the bare MediaPipe face mesh (iris on,
 its stock Python API, as peers use it) on the same frames, alternating with the pipeline so
@@ -66,7 +67,7 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q))
 
 
-STAGES = ("decode", "track", "hands", "pose", "render+composite", "encode", "total")
+STAGES = ("decode", "track", "hands", "pose", "temple fit (in pose)", "render+composite", "encode", "total")
 
 
 def run_alternating(frames: list[bytes], label: str, block: int,
@@ -103,6 +104,7 @@ def run_alternating(frames: list[bytes], label: str, block: int,
                 stages["track"].append(result.timings_ms["track"])
                 stages["hands"].append(result.timings_ms.get("hands", 0.0))
                 stages["pose"].append(result.timings_ms["pose"])
+                stages["temple fit (in pose)"].append(result.timings_ms.get("temples", 0.0))
                 stages["render+composite"].append(result.timings_ms["render"])
                 stages["encode"].append((t3 - t2) * 1e3)
                 stages["total"].append((t3 - t0) * 1e3)

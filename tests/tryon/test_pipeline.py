@@ -109,7 +109,8 @@ def test_a_video_stream_keeps_one_face_id_and_reports_timings(shared_data):
             ids |= {f.face_id for f in result.faces}
             timings.append(result.timings_ms)
     assert ids == {0}
-    assert set(timings[-1]) == {"track", "hands", "pose", "render"}
+    assert set(timings[-1]) == {"track", "hands", "pose", "temples", "render"}  # temples: glasses only
+    assert 0.0 < timings[-1]["temples"] < timings[-1]["pose"]
 
 
 def test_switching_to_an_unknown_variant_is_refused_and_keeps_the_current_one(shared_data):
