@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.spatial import Delaunay, QhullError
+from scipy.spatial import Delaunay
 
 from tryon.products.glasses_rig import FRONT
 from tryon.products.model import ProductModel
@@ -28,7 +28,7 @@ CONTACT_HALF_WIDTH_MM = 18.0  # front points this near the middle can rest on th
 # pads carry a frame; lower down the mesh's nose is broader than a real one (its side points lie
 # ~2 mm behind the ridge, a real nose's 5-6 mm), and rims that pass beside it would seem to hit it.
 CONTACT_LOWEST_Y_MM = -6.0
-CONTACT_CELL_MM = 1.0  # points kept: the back-most per cell of this size (x, y)
+CONTACT_CELL_MM = 2.0  # points kept: the back-most per cell of this size (x, y)
 CLEARANCE_MM = 0.5  # pads and bridge rest on skin, not in it
 
 
@@ -52,6 +52,18 @@ def contact_points(model: ProductModel) -> np.ndarray:
     return kept
 
 
+@lru_cache(maxsize=1)
+def nose_triangles() -> np.ndarray:
+    """(T,3) indices into NOSE_SURFACE: the nose triangulated once, on the reference face (x, y);
+    the same topology serves every wearer, so no triangulation runs per frame (Qhull: ~1 ms)."""
+    from tryon.geometry.reference_face import load_reference_face
+
+    reference = load_reference_face().landmarks[list(NOSE_SURFACE)]
+    triangles = Delaunay(reference[:, :2]).simplices.astype(np.int64)
+    triangles.flags.writeable = False
+    return triangles
+
+
 def depth_on_nose(landmarks_head: np.ndarray, points_xy: np.ndarray, offsets_z: np.ndarray) -> float | None:
     """The largest z (mm, head frame: further into the head) of a front's origin at which none of
     its points clears the nose surface of (478,3) landmarks by less than CLEARANCE_MM.
@@ -59,16 +71,26 @@ def depth_on_nose(landmarks_head: np.ndarray, points_xy: np.ndarray, offsets_z: 
     points_xy: (N,2) where the front's points lie across the face (head frame, mm); offsets_z:
     (N,) their depth relative to the front's origin. None when no point lies over the nose."""
     nose = landmarks_head[list(NOSE_SURFACE)]
-    try:
-        surface = Delaunay(nose[:, :2])
-    except QhullError:
+    corners = nose[nose_triangles()]  # (T,3,3)
+    origin = corners[:, 0, :2]
+    edges = np.stack([corners[:, 1, :2] - origin, corners[:, 2, :2] - origin], axis=2)  # (T,2,2)
+    determinant = edges[:, 0, 0] * edges[:, 1, 1] - edges[:, 0, 1] * edges[:, 1, 0]
+    usable = np.abs(determinant) > 1e-9  # a triangle folded flat by a turned head is skipped
+    if not usable.any():
         return None
-    simplex = surface.find_simplex(points_xy)
-    over = simplex >= 0
+    corners, origin, edges, determinant = corners[usable], origin[usable], edges[usable], determinant[usable]
+    # Barycentric coordinates of every point in every triangle, (N,T) each, by Cramer's rule.
+    lx = points_xy[:, 0:1] - origin[:, 0]
+    ly = points_xy[:, 1:2] - origin[:, 1]
+    b1 = (lx * edges[:, 1, 1] - ly * edges[:, 0, 1]) / determinant
+    b2 = (ly * edges[:, 0, 0] - lx * edges[:, 1, 0]) / determinant
+    inside = (b1 >= 0.0) & (b2 >= 0.0) & (b1 + b2 <= 1.0)
+    over = inside.any(axis=1)
     if not over.any():
         return None
-    transforms = surface.transform[simplex[over]]
-    b = np.einsum("nij,nj->ni", transforms[:, :2], points_xy[over] - transforms[:, 2])
-    weights = np.column_stack([b, 1.0 - b.sum(axis=1)])
-    skin_z = np.einsum("ni,ni->n", weights, nose[surface.simplices[simplex[over]], 2])
+    rows = np.flatnonzero(over)
+    first = inside[rows].argmax(axis=1)
+    z = corners[first, :, 2]
+    w1, w2 = b1[rows, first], b2[rows, first]
+    skin_z = z[:, 0] + w1 * (z[:, 1] - z[:, 0]) + w2 * (z[:, 2] - z[:, 0])
     return float((skin_z - CLEARANCE_MM - offsets_z[over]).min())
