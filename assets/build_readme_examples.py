@@ -25,7 +25,7 @@ DATA = ROOT.parent / "shared/data"
 OUT = ROOT / "docs/images/tryon_examples.jpg"
 LOOKS = (("round-classic", "tortoise"), ("sunglasses-shade", "green"), ("hat-fedora", "camel"),
          ("earrings-pearl-drop", "gold"))
-THUMB_FRAME = 120  # of woman_face_thumbs_up_720p.mp4: the thumb stands before her right lens
+THUMB_FRAME = 100  # of woman_face_thumbs_up_720p.mp4: the thumb stands before her right lens
 CELL = 300  # pixels per cell side
 
 
@@ -51,8 +51,8 @@ def face_box(image: np.ndarray) -> tuple[int, int, int, int]:
         return 0, 0, w, h
     lm = faces[0].landmarks[:, :2]
     (x0, y0), (x1, y1) = lm.min(axis=0), lm.max(axis=0)
-    side = 1.9 * max(x1 - x0, y1 - y0)
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 - 0.18 * side
+    side = 2.0 * max(x1 - x0, y1 - y0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 - 0.2 * side
     left, top = int(max(cx - side / 2, 0)), int(max(cy - side / 2, 0))
     return left, top, int(min(cx + side / 2, w)), int(min(cy + side / 2, h))
 
