@@ -18,6 +18,7 @@ Khronos sunglasses, so the simpler one stayed.
 from __future__ import annotations
 
 import threading
+from functools import partial
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ import numpy as np
 from tryon.geometry.camera import CameraIntrinsics
 from tryon.render import gl_functions
 from tryon.render.antialias import Antialiasing, is_software_renderer, resolve_antialiasing
+from tryon.render.contact_shadow import ContactShadowPass, pad_px, penumbra_px, reduction_for
 from tryon.render.context import current_context
 from tryon.render.items import Occluder, RenderItem
 from tryon.render.lighting import ENV_SIZE, SRGB_TO_LINEAR, SceneLight, estimate_scene_light
@@ -78,10 +80,15 @@ class Compositor:
     """Renders RenderItems over BGR frames. One per process (get_compositor): GL objects,
     compiled shaders and uploaded models are kept between frames."""
 
-    def __init__(self, antialiasing: Antialiasing = "auto", level_of_detail: bool = True) -> None:
+    def __init__(
+        self, antialiasing: Antialiasing = "auto", level_of_detail: bool = True, contact_shadows: bool = True
+    ) -> None:
         """level_of_detail: draw coarser copies of heavy primitives where the difference stays
-        under MAX_DEVIATION_PX (see level_of_detail); False always draws the originals."""
+        under MAX_DEVIATION_PX (see level_of_detail); False always draws the originals.
+        contact_shadows: darken the skin (occluder pixels) around products close to it
+        (contact_shadow.py); renders without occluders (render_coverage) never have them."""
         self.level_of_detail = level_of_detail
+        self.contact_shadows = contact_shadows
         with current_context() as ctx:
             self.ctx = ctx
             renderer = str(ctx.info.get("GL_RENDERER", ""))
@@ -93,6 +100,7 @@ class Compositor:
             self._flush = gl_functions.flush() if is_software_renderer(renderer) else None
             self._programs: dict[tuple[str, bool, bool], moderngl.Program] = {}
             self._occluders = OccluderPass(ctx)
+            self._shadows = ContactShadowPass(ctx)
             self.models = GpuModelCache(ctx)
             self.targets = PatchTargets(ctx, self.antialiasing)
             self._frame_block = ctx.buffer(reserve=FRAME_BLOCK_FLOATS * 4)
@@ -183,7 +191,10 @@ class Compositor:
         is in view. Needs the GL context current."""
         gpu_items = [(item, self.models.get(item.model_key, item.model, lv)) for item, lv in zip(items, levels)]
         outlines = [_transform(item.camera_from_model, gpu.outline) for item, gpu in gpu_items]
-        box = screen_footprint(camera, outlines[0] if len(outlines) == 1 else np.concatenate(outlines), EDGE_PAD_PX)
+        outline = outlines[0] if len(outlines) == 1 else np.concatenate(outlines)
+        shadowed = self.contact_shadows and bool(occluders)
+        pad = EDGE_PAD_PX + (_shadow_pad_px(camera.fx, outline) if shadowed else 0)
+        box = screen_footprint(camera, outline, pad)
         if box is None:
             return None
         x0, y0, x1, y1 = box
@@ -195,7 +206,8 @@ class Compositor:
         clip_from_camera = projection_from_intrinsics(view)
         draws = self._plan(gpu_items, clip_from_camera, camera.fx)
         self._write_frame_block(light, view, clip_from_camera)
-        self._draw_patch(patch, clip_from_camera, draws, occluders)
+        shadow_sigma_px = _shadow_sigma_px(camera.fx, draws) if shadowed else 0.0
+        self._draw_patch(patch, clip_from_camera, draws, occluders, shadow_sigma_px)
         result = np.empty((y1 - y0, x1 - x0, components), np.uint8)
         self.targets.read_into(result)
         return box, result
@@ -206,6 +218,7 @@ class Compositor:
             self.models.clear()
             self.targets.close()
             self._occluders.release()
+            self._shadows.release()
             for obj in self._programs.values():
                 obj.release()
             for obj in (self._frame_block, self._object_blocks, self._environment):
@@ -276,12 +289,20 @@ class Compositor:
         self._environment.write(encoded, alignment=1)
 
     def _draw_patch(
-        self, patch_bgra: np.ndarray, clip_from_camera: np.ndarray, draws: list[_Draw], occluders: Sequence[Occluder]
+        self,
+        patch_bgra: np.ndarray,
+        clip_from_camera: np.ndarray,
+        draws: list[_Draw],
+        occluders: Sequence[Occluder],
+        shadow_sigma_px: float = 0.0,
     ) -> None:
-        """patch_bgra: the frame patch at the render scale, alpha 255."""
+        """patch_bgra: the frame patch at the render scale, alpha 255. shadow_sigma_px > 0: cast
+        contact shadows with that penumbra (output pixels) on the occluders."""
         ctx, targets = self.ctx, self.targets
         scale = targets.scale
         height, width = patch_bgra.shape[0] // scale, patch_bgra.shape[1] // scale
+        # Cast first: the rasteriser blurs the small target while the patch uploads.
+        shadowed = shadow_sigma_px > 0.0 and bool(occluders) and self._cast_shadows(width, height, draws, shadow_sigma_px)
         targets.ensure(width, height)
         assert targets.scene_fbo is not None and targets.scene is not None
         viewport = (0, 0, width * scale, height * scale)
@@ -303,12 +324,29 @@ class Compositor:
             self._occluders.draw(scene, occluders, clip_from_camera)
             self._hand_over()
         with linear_light_writes(ctx):
+            if shadowed:
+                self._shadows.apply(scene, scale, self._occluders.redraw)
             for index, draw in enumerate(draws):
                 self._draw_primitive(scene, draw, self._program(draw))
                 if draw.mesh.triangle_count >= FLUSH_AFTER_TRIANGLES and index + 1 < len(draws):
                     self._hand_over()
         scene.depth_mask = True
         targets.finish(width, height)
+
+    def _cast_shadows(self, width: int, height: int, draws: list[_Draw], sigma_px: float) -> bool:
+        """Draw and blur the opaque draws' contact-shadow casters for a width x height patch."""
+        casters = [
+            (partial(draw.mesh.vertex_array, self.ctx), partial(self._bind_object, draw.item_index))
+            for draw in draws
+            if not draw.material.see_through
+        ]
+        reduction = reduction_for(sigma_px)
+        return self._shadows.cast((width, height), reduction, sigma_px / reduction, casters)
+
+    def _bind_object(self, item_index: int) -> None:
+        self._object_blocks.bind_to_uniform_block(
+            OBJECT_BLOCK, offset=item_index * OBJECT_STRIDE, size=OBJECT_BLOCK_BYTES
+        )
 
     def _hand_over(self) -> None:
         """Let a software rasteriser start on what was drawn so far (see __init__)."""
@@ -352,6 +390,19 @@ class Compositor:
         else:
             ctx.enable_only(flags)
             vao.render(moderngl.TRIANGLES)
+
+
+def _shadow_pad_px(focal_px: float, outline: np.ndarray) -> int:
+    """Extra patch margin (pixels) for contact shadows of products whose outline is `outline`."""
+    depths = outline[:, 2]
+    in_front = depths[depths > NEAR_MM]
+    return pad_px(focal_px, float(in_front.min())) if len(in_front) else 0
+
+
+def _shadow_sigma_px(focal_px: float, draws: Sequence[_Draw]) -> float:
+    """The contact shadow's penumbra (output pixels) at the opaque draws' mean depth; 0 if none."""
+    depths = [d.depth for d in draws if not d.material.see_through and d.depth > NEAR_MM]
+    return penumbra_px(focal_px, sum(depths) / len(depths)) if depths else 0.0
 
 
 def _check_frame(frame_bgr: np.ndarray, camera: CameraIntrinsics) -> None:
