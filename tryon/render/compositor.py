@@ -29,7 +29,15 @@ import numpy as np
 from tryon.geometry.camera import CameraIntrinsics
 from tryon.render import gl_functions
 from tryon.render.antialias import Antialiasing, is_software_renderer, resolve_antialiasing
-from tryon.render.contact_shadow import ContactShadowPass, pad_px, penumbra_px, reduction_for
+from tryon.render.contact_shadow import (
+    Caster,
+    ContactShadowPass,
+    ShadowPlan,
+    light_shift_px,
+    pad_px,
+    penumbra_px,
+    reduction_for,
+)
 from tryon.render.context import current_context
 from tryon.render.items import Occluder, RenderItem
 from tryon.render.lighting import ENV_SIZE, SRGB_TO_LINEAR, SceneLight, estimate_scene_light
@@ -206,8 +214,8 @@ class Compositor:
         clip_from_camera = projection_from_intrinsics(view)
         draws = self._plan(gpu_items, clip_from_camera, camera.fx)
         self._write_frame_block(light, view, clip_from_camera)
-        shadow_sigma_px = _shadow_sigma_px(camera.fx, draws) if shadowed else 0.0
-        self._draw_patch(patch, clip_from_camera, draws, occluders, shadow_sigma_px)
+        shadow = self._shadow_plan(gpu_items, draws, camera.fx, light) if shadowed else None
+        self._draw_patch(patch, clip_from_camera, draws, occluders, shadow)
         result = np.empty((y1 - y0, x1 - x0, components), np.uint8)
         self.targets.read_into(result)
         return box, result
@@ -294,15 +302,15 @@ class Compositor:
         clip_from_camera: np.ndarray,
         draws: list[_Draw],
         occluders: Sequence[Occluder],
-        shadow_sigma_px: float = 0.0,
+        shadow: ShadowPlan | None = None,
     ) -> None:
-        """patch_bgra: the frame patch at the render scale, alpha 255. shadow_sigma_px > 0: cast
-        contact shadows with that penumbra (output pixels) on the occluders."""
+        """patch_bgra: the frame patch at the render scale, alpha 255. shadow: contact shadows
+        to cast on the occluders (contact_shadow.py)."""
         ctx, targets = self.ctx, self.targets
         scale = targets.scale
         height, width = patch_bgra.shape[0] // scale, patch_bgra.shape[1] // scale
         # Cast first: the rasteriser blurs the small target while the patch uploads.
-        shadowed = shadow_sigma_px > 0.0 and bool(occluders) and self._cast_shadows(width, height, draws, shadow_sigma_px)
+        shadowed = shadow is not None and bool(occluders) and self._shadows.cast((width, height), shadow)
         targets.ensure(width, height)
         assert targets.scene_fbo is not None and targets.scene is not None
         viewport = (0, 0, width * scale, height * scale)
@@ -323,9 +331,12 @@ class Compositor:
         if occluders:
             self._occluders.draw(scene, occluders, clip_from_camera)
             self._hand_over()
+            if shadowed:
+                assert targets.depth is not None
+                self._shadows.shade(targets.depth, scale)
         with linear_light_writes(ctx):
             if shadowed:
-                self._shadows.apply(scene, scale, self._occluders.redraw)
+                self._shadows.apply(scene, viewport, scale)
             for index, draw in enumerate(draws):
                 self._draw_primitive(scene, draw, self._program(draw))
                 if draw.mesh.triangle_count >= FLUSH_AFTER_TRIANGLES and index + 1 < len(draws):
@@ -333,15 +344,27 @@ class Compositor:
         scene.depth_mask = True
         targets.finish(width, height)
 
-    def _cast_shadows(self, width: int, height: int, draws: list[_Draw], sigma_px: float) -> bool:
-        """Draw and blur the opaque draws' contact-shadow casters for a width x height patch."""
-        casters = [
-            (partial(draw.mesh.vertex_array, self.ctx), partial(self._bind_object, draw.item_index))
-            for draw in draws
-            if not draw.material.see_through
-        ]
-        reduction = reduction_for(sigma_px)
-        return self._shadows.cast((width, height), reduction, sigma_px / reduction, casters)
+    def _shadow_plan(
+        self, gpu_items: list[tuple[RenderItem, GpuModel]], draws: list[_Draw], focal_px: float, light: SceneLight
+    ) -> ShadowPlan | None:
+        """What ContactShadowPass needs this frame; None when nothing opaque is in front of the
+        camera. focal_px: frame pixels."""
+        opaque = [d for d in draws if not d.material.see_through and d.depth > NEAR_MM]
+        if not opaque:
+            return None
+        casters = []
+        for index, (item, gpu) in enumerate(gpu_items):
+            mine = {id(d.primitive) for d in opaque if d.item_index == index}
+            primitives = tuple(i for i, p in enumerate(gpu.primitives) if id(p) in mine)
+            if primitives:
+                casters.append(Caster(item.model_key, item.model, primitives, partial(self._bind_object, index)))
+        mean_depth = sum(d.depth for d in opaque) / len(opaque)
+        return ShadowPlan(
+            reduction=reduction_for(penumbra_px(focal_px, mean_depth)),
+            nearest_mm=min(d.depth for d in opaque),
+            shift_px=light_shift_px(light.key_direction, focal_px, mean_depth),
+            casters=tuple(casters),
+        )
 
     def _bind_object(self, item_index: int) -> None:
         self._object_blocks.bind_to_uniform_block(
@@ -397,12 +420,6 @@ def _shadow_pad_px(focal_px: float, outline: np.ndarray) -> int:
     depths = outline[:, 2]
     in_front = depths[depths > NEAR_MM]
     return pad_px(focal_px, float(in_front.min())) if len(in_front) else 0
-
-
-def _shadow_sigma_px(focal_px: float, draws: Sequence[_Draw]) -> float:
-    """The contact shadow's penumbra (output pixels) at the opaque draws' mean depth; 0 if none."""
-    depths = [d.depth for d in draws if not d.material.see_through and d.depth > NEAR_MM]
-    return penumbra_px(focal_px, sum(depths) / len(depths)) if depths else 0.0
 
 
 def _check_frame(frame_bgr: np.ndarray, camera: CameraIntrinsics) -> None:

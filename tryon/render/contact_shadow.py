@@ -1,34 +1,41 @@
 """Contact shadows: the skin darkens softly just around and under products that sit close to it
 (frame rims, bridge pads, temples, hat bands and brims), the ambient light they block.
 
-Three small GL steps per frame (see Compositor._draw_patch for where they run):
+Three small GL steps per frame (Compositor._draw_patch runs them):
 
-1. casters: the opaque product primitives, drawn at 1/k of the patch resolution (k = 1..4, so
-   that the penumbra spans ~1.5 texels) into a float target: (coverage, coverage * camera z)
-   of the nearest product surface, mm. See-through parts (lenses) pass most light and cast none.
-2. blur: a separable Gaussian (sigma PENUMBRA_MM on the skin) of both channels, so their ratio
-   is the coverage-weighted depth of the products nearby.
-3. apply: the head proxy is drawn again, depth test <= its own depth (so only its nearest
-   surface), before the products, with a multiply blend in linear light: each skin pixel keeps
-   1 - STRENGTH * coverage * closeness(gap), gap = head z - product z (mm). The lookup is
-   shifted toward the key light by the gap, so the shadow falls on the side away from it.
+1. casters: a light stand-in for the opaque product primitives (shadow_caster.py), drawn at
+   1/k of the patch resolution (k = 2..4) into an 8-bit target: coverage and the encoded
+   camera-frame depth of the nearest product surface. See-through parts (lenses) pass most of
+   the light and cast nothing.
+2. blur: one half-resolution pass, a 4 x 4 box of caster texels from four bilinear taps; the
+   bilinear lookup in step 3 adds a tent, together about a Gaussian of PENUMBRA_MM.
+3. apply: one pass over the patch after the occluders and before the products, reading the
+   occluders' depth (PatchTargets.depth) and multiplying the frame, in linear light: each skin
+   pixel keeps 1 - STRENGTH * coverage * closeness(gap), gap = head z - blurred product z (mm).
+   The lookup is shifted toward the key light (SceneLight), so the shadow falls on the side
+   away from it. (Drawing the ~1200-triangle head proxy again instead cost ~0.5 ms.)
 
 Only head-proxy pixels change (never the background), and where no product is within reach
-the factor is exactly 1, so those bytes come back as they were. Product pixels drawn on top
-hide the darkening under them; lenses show it through.
+the factor is exactly 1, so those bytes come back as they were. Products drawn on top hide
+the darkening under them; lenses show it through. 8-bit targets and one blur pass: float
+targets and a separable Gaussian cost ~10x more on llvmpipe (measured, see the report in
+benchmarks/bench_contact_shadows.py).
 """
 
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import moderngl
-import numpy as np
 
+from tryon.products.model import ProductModel
 from tryon.render.programs import build_program
+from tryon.render.shadow_caster import caster_mesh
 
-PENUMBRA_MM = 2.0  # Gaussian sigma of the shadow's edge on the skin: a soft contact shadow
+PENUMBRA_MM = 2.0  # sigma of the shadow's soft edge on the skin, mm
 # The shadow fades out as the gap between product and skin grows to REACH_MM (a rim 20 mm off
 # the cheek hardly blocks its ambient light) and vanishes for products more than BEHIND_MM
 # behind the head surface (a temple hidden behind the ear shades nothing in view).
@@ -36,18 +43,31 @@ REACH_MM = 20.0
 BEHIND_MM = 4.0
 # Darkening of skin fully covered by a product touching it. Next to a rim the blurred coverage
 # is ~0.3-0.5, which gives the 10-20 % (linear light) of a real contact shadow, never a halo.
-STRENGTH = 0.4
-MAX_SHIFT_MM = 2.5  # the shadow moves at most this far away from the key light: "slightly"
-BLUR_SIGMAS = 2.5  # the Gaussian is cut off this many sigmas out
-MAX_RADIUS = 8  # taps each side of the blur (contact_blur.frag's weight array holds 9)
-TEXELS_PER_SIGMA = 1.5  # caster resolution: enough texels to carry the penumbra, no more
-MAX_REDUCTION = 4  # at most 1/4 of the patch resolution per axis
+STRENGTH = 0.45
+LIGHT_GAP_MM = 6.0  # typical rim-to-skin gap: the shadow moves by it times the light's slope ...
+MAX_SHIFT_MM = 1.5  # ... but at most this far: "slightly" away from the key light
+# The patch grows by 2 sigma plus the shift: past it the shadow is under 1 % of full strength.
+PAD_SIGMAS = 2.0
+# Caster resolution: 1/2 to 1/4 of the patch's, about one texel per penumbra sigma: rims a few
+# pixels wide still land on texel centres, and fewer texels cost less (llvmpipe).
+TEXELS_PER_SIGMA = 1.0
+MIN_REDUCTION = 2
+MAX_REDUCTION = 4
+# Texture units the PBR programs leave alone (programs.py uses 0..6).
+CASTERS_UNIT = 7  # the casters in the blur, the shadow in the apply pass
+HEAD_DEPTH_UNIT = 8
+CACHED_CASTERS = 16  # stand-ins kept on the GPU, like GpuModelCache's models
+# Encoded depth: 0..1 spans DEPTH_RANGE_MM from DEPTH_BEFORE_MM in front of the nearest product
+# (0.75 mm steps in 8 bits: fine beside a 20 mm reach); parts further back are clamped, and
+# those are behind the head anyway (temple ends, the back of a brim).
+DEPTH_BEFORE_MM = 8.0
+DEPTH_RANGE_MM = 192.0
 TARGET_STEP_TEXELS = 32  # caster targets grow in steps, like the patch targets
 
 
-def reach_mm() -> float:
-    """How far past a product's outline its shadow can reach on the skin (mm)."""
-    return BLUR_SIGMAS * PENUMBRA_MM + MAX_SHIFT_MM
+def pad_px(focal_px: float, nearest_mm: float) -> int:
+    """Pixels to widen the patch by so that shadows of products as near as `nearest_mm` fit."""
+    return int(math.ceil((PAD_SIGMAS * PENUMBRA_MM + MAX_SHIFT_MM) * focal_px / max(nearest_mm, 1.0)))
 
 
 def penumbra_px(focal_px: float, depth_mm: float) -> float:
@@ -56,131 +76,184 @@ def penumbra_px(focal_px: float, depth_mm: float) -> float:
 
 
 def reduction_for(sigma_px: float) -> int:
-    """Caster downscale k (1..MAX_REDUCTION): the penumbra's sigma (output pixels) spans about
-    TEXELS_PER_SIGMA caster texels."""
-    return int(min(max(round(sigma_px / TEXELS_PER_SIGMA), 1), MAX_REDUCTION))
+    """Caster downscale k (1..MAX_REDUCTION) for a penumbra of `sigma_px` output pixels."""
+    return int(min(max(round(sigma_px / TEXELS_PER_SIGMA), MIN_REDUCTION), MAX_REDUCTION))
 
 
-def pad_px(focal_px: float, nearest_mm: float) -> int:
-    """Pixels to widen the patch by so that shadows of products as near as `nearest_mm` fit."""
-    return int(math.ceil(reach_mm() * focal_px / max(nearest_mm, 1.0)))
+@dataclass(frozen=True, eq=False)
+class Caster:
+    """One placed product's opaque primitives (indices into model.primitives) and how to bind
+    its Object block (clip_from_model of the patch)."""
+
+    model_key: str
+    model: ProductModel
+    primitives: tuple[int, ...]
+    bind_object: Callable[[], None]
 
 
-def gaussian_weights(sigma_texels: float) -> tuple[int, list[float]]:
-    """(radius, weights[0..MAX_RADIUS]) of a normalised 1D Gaussian, centre first."""
-    radius = int(min(max(math.ceil(BLUR_SIGMAS * sigma_texels), 1), MAX_RADIUS))
-    taps = [math.exp(-0.5 * (i / max(sigma_texels, 1e-3)) ** 2) for i in range(radius + 1)]
-    total = taps[0] + 2.0 * sum(taps[1:])
-    return radius, [t / total for t in taps] + [0.0] * (MAX_RADIUS - radius)
+@dataclass(frozen=True, eq=False)
+class ShadowPlan:
+    """What one frame's contact shadows need: caster reduction k, camera-frame depth of the
+    nearest opaque product part (mm), the shift toward the key light (frame pixels), casters."""
+
+    reduction: int
+    nearest_mm: float
+    shift_px: tuple[float, float]
+    casters: tuple[Caster, ...]
+
+
+def light_shift_px(key_direction: tuple[float, float, float], focal_px: float, depth_mm: float) -> tuple[float, float]:
+    """How far (frame pixels, image x right, y down) the casters are looked up toward the key
+    light: LIGHT_GAP_MM times the light's slope, at most MAX_SHIFT_MM, seen at `depth_mm`."""
+    kx, ky, kz = key_direction
+    along = max(-kz, 0.5)  # a light from behind the head still shifts only a little
+    shift = [min(max(LIGHT_GAP_MM * k / along, -MAX_SHIFT_MM), MAX_SHIFT_MM) for k in (kx, ky)]
+    scale = focal_px / max(depth_mm, 1.0)
+    return (shift[0] * scale, shift[1] * scale)
+
+
+@dataclass(eq=False)
+class _GpuCaster:
+    model: ProductModel  # the stand-in is for this model object: a reloaded model gets a new one
+    vbo: moderngl.Buffer
+    ibo: moderngl.Buffer
+    vao: moderngl.VertexArray | None
+
+    def release(self) -> None:
+        for obj in (self.vao, self.vbo, self.ibo):
+            if obj is not None:
+                obj.release()
 
 
 class ContactShadowPass:
-    """The caster target, its blur and the apply program; GL objects reused from frame to frame."""
+    """The caster target, its blur and the apply program; GL objects reused from frame to frame.
+    Per frame: `cast` (before the frame patch is uploaded), then after the occluders `shade`
+    and `apply`."""
 
     def __init__(self, ctx: moderngl.Context) -> None:
         self.ctx = ctx
         self.caster_program = build_program(ctx, "contact_caster.vert", "contact_caster.frag")
-        self.blur_program = build_program(ctx, "fullscreen.vert", "contact_blur.frag")
-        self.apply_program = build_program(ctx, "depth_only.vert", "contact_apply.frag", includes=("frame",))
-        self.apply_program["u_shape"].value = (STRENGTH, REACH_MM, BEHIND_MM, MAX_SHIFT_MM)
+        self.blur_program = build_program(ctx, "fullscreen.vert", "contact_blur.frag", includes=("frame",))
+        self.apply_program = build_program(ctx, "contact_apply.vert", "contact_apply.frag")
+        self.blur_program["u_shape"].value = (STRENGTH, REACH_MM, BEHIND_MM, 0.0)
+        self.blur_program["u_source"].value = CASTERS_UNIT
+        self.blur_program["u_head_depth"].value = HEAD_DEPTH_UNIT
+        self.apply_program["u_shadow"].value = CASTERS_UNIT
         self._blur_vao = ctx.vertex_array(self.blur_program, [])
-        self._capacity = (0, 0)
+        self._apply_vao = ctx.vertex_array(self.apply_program, [])
+        self._capacity = (0, 0)  # caster texels; the shadow target has half
         self._objects: list = []
-        self._casters: moderngl.Texture | None = None  # cast, then blurred vertically into it again
+        self._casters: moderngl.Texture | None = None
         self._casters_fbo: moderngl.Framebuffer | None = None
-        self._across: moderngl.Texture | None = None  # after the horizontal blur
-        self._across_fbo: moderngl.Framebuffer | None = None
-        self._used = (0, 0)  # caster texels covering the patch this frame
+        self._shadow: moderngl.Texture | None = None
+        self._shadow_fbo: moderngl.Framebuffer | None = None
+        self._used = (0, 0)
         self._reduction = 1
+        self._gpu_casters: OrderedDict[tuple[str, tuple[int, ...]], _GpuCaster] = OrderedDict()
 
-    def cast(
-        self,
-        patch_size: tuple[int, int],
-        reduction: int,
-        sigma_texels: float,
-        draws: Sequence[tuple[Callable[[moderngl.Program], moderngl.VertexArray], Callable[[], None]]],
-    ) -> bool:
-        """Draw the casters for a patch of patch_size (frame pixels) at 1/`reduction` and blur
-        them by a Gaussian of `sigma_texels` caster texels.
-
-        draws: per opaque primitive, (its vertex array for a program, bind its Object block).
-        Returns False when there is nothing to cast (then `apply` must not run).
-        """
-        if not draws:
+    def cast(self, patch_size: tuple[int, int], plan: ShadowPlan) -> bool:
+        """Draw the casters of a patch of patch_size (frame pixels) at 1/plan.reduction.
+        Returns False when there is nothing to cast (then `shade` and `apply` must not run)."""
+        if not plan.casters:
             return False
         ctx = self.ctx
         width, height = patch_size
-        used = (-(-width // reduction), -(-height // reduction))
+        reduction = plan.reduction
+        # Even, so the shadow target's texels line up with pairs of caster texels.
+        used = (2 * -(-width // (2 * reduction)), 2 * -(-height // (2 * reduction)))
         self._ensure(used)
-        assert self._casters_fbo is not None and self._across_fbo is not None
-        assert self._casters is not None and self._across is not None
+        assert self._casters_fbo is not None and self._casters is not None
         self._used, self._reduction = used, reduction
-        # The patch's NDC [-1, 1] spans width / reduction texels of the used[0] in the viewport.
+        # The patch's NDC [-1, 1] spans width / reduction of the used[0] texels of the viewport.
         fit_x, fit_y = width / (reduction * used[0]), height / (reduction * used[1])
+        depth_code = (plan.nearest_mm - DEPTH_BEFORE_MM, 1.0 / DEPTH_RANGE_MM)
         self.caster_program["u_ndc_fit"].value = (fit_x, fit_y, fit_x - 1.0, fit_y - 1.0)
+        self.caster_program["u_depth_code"].value = depth_code
+        self.blur_program["u_depth_code"].value = depth_code
+        texels_w, texels_h = self._casters.size
+        shift_x, shift_y = plan.shift_px
+        self.blur_program["u_shift"].value = (shift_x / (reduction * texels_w), shift_y / (reduction * texels_h))
 
         fbo = self._casters_fbo
         fbo.use()
         fbo.viewport = (0, 0, *self._capacity)
         fbo.depth_mask = True
-        fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)  # whole target: the blur reads past the viewport
+        fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)  # whole: the blur's taps reach past the drawn area
         fbo.viewport = (0, 0, *used)
-        ctx.enable_only(moderngl.DEPTH_TEST)  # both faces: coverage, whichever way they wind
-        for vertex_array, bind_object in draws:
-            bind_object()
-            vertex_array(self.caster_program).render(moderngl.TRIANGLES)
-
-        radius, weights = gaussian_weights(sigma_texels)
-        self.blur_program["u_radius"].value = radius
-        self.blur_program["u_weights"].value = weights
-        ctx.enable_only(moderngl.NOTHING)
-        self._across_fbo.use()
-        self._across_fbo.viewport = (0, 0, *self._capacity)
-        self._across_fbo.clear(0.0, 0.0, 0.0, 0.0)
-        self._across_fbo.viewport = (0, 0, *used)
-        self._blur(self._casters, (1, 0))
-        fbo.use()
-        fbo.viewport = (0, 0, *used)
-        self._blur(self._across, (0, 1))
+        ctx.enable_only(moderngl.DEPTH_TEST)  # no culling: coverage, whichever way faces wind
+        for caster in plan.casters:
+            caster.bind_object()
+            vao = self._vertex_array(caster)
+            if vao is not None:
+                vao.render(moderngl.TRIANGLES)
         return True
 
-    def apply(
-        self,
-        scene: moderngl.Framebuffer,
-        render_scale: int,
-        draw_head: Callable[[moderngl.Program], None],
-    ) -> None:
-        """Darken the head proxy's pixels in `scene` (bound, viewport set, head depth already in
-        its depth buffer; linear-light writes on). `draw_head` draws the occluders with a program
-        whose vertex shader is depth_only.vert, so its depths equal those in the buffer."""
-        assert self._casters is not None
+    def shade(self, head_depth: moderngl.Texture, render_scale: int) -> None:
+        """Blur the casters and weigh them by their closeness to the occluders, whose depth
+        `head_depth` holds (at the render scale), into the half-resolution shadow target."""
+        assert self._shadow_fbo is not None and self._casters is not None
+        self.ctx.enable_only(moderngl.NOTHING)
+        self.blur_program["u_render_px"].value = float(2 * self._reduction * render_scale)
+        self._shadow_fbo.use()
+        # One texel past the patch too: the bilinear lookup at its last pixels reaches it.
+        shadow_w, shadow_h = self._capacity[0] // 2, self._capacity[1] // 2
+        self._shadow_fbo.viewport = (0, 0, min(self._used[0] // 2 + 1, shadow_w), min(self._used[1] // 2 + 1, shadow_h))
+        self._casters.use(CASTERS_UNIT)
+        head_depth.use(HEAD_DEPTH_UNIT)
+        self._blur_vao.render(moderngl.TRIANGLES, vertices=3)
+
+    def apply(self, scene: moderngl.Framebuffer, viewport: tuple[int, int, int, int], render_scale: int) -> None:
+        """Multiply the shadow into `scene` (the patch target with the occluders' depth, nothing
+        else drawn yet) on the occluders' pixels only; linear-light writes must be on."""
+        assert self._shadow is not None
         ctx = self.ctx
-        texels_w, texels_h = self._casters.size
-        per_px = 1.0 / (render_scale * self._reduction)
-        self.apply_program["u_uv_per_px"].value = (per_px / texels_w, per_px / texels_h)
-        self._casters.use(0)
-        self.apply_program["u_casters"].value = 0
+        shadow_w, shadow_h = self._shadow.size
+        per_px = 1.0 / (render_scale * self._reduction * 2)
+        self.apply_program["u_uv_per_px"].value = (per_px / shadow_w, per_px / shadow_h)
+        self._shadow.use(CASTERS_UNIT)
         scene.use()
+        scene.viewport = viewport
         scene.depth_mask = False
         ctx.enable_only(moderngl.DEPTH_TEST | moderngl.BLEND)
-        ctx.depth_func = "<="
+        ctx.depth_func = ">"
         ctx.blend_func = (moderngl.DST_COLOR, moderngl.ZERO, moderngl.ZERO, moderngl.ONE)
         try:
-            draw_head(self.apply_program)
+            self._apply_vao.render(moderngl.TRIANGLES, vertices=3)
         finally:
             ctx.depth_func = "<"
             scene.depth_mask = True
 
-    def release(self) -> None:
-        self._release_targets()
-        for obj in (self._blur_vao, self.caster_program, self.blur_program, self.apply_program):
-            obj.release()
+    def _vertex_array(self, caster: Caster) -> moderngl.VertexArray | None:
+        """The caster's stand-in on the GPU (made once per model, least recently used freed)."""
+        key = (caster.model_key, caster.primitives)
+        found = self._gpu_casters.get(key)
+        if found is not None and found.model is not caster.model:
+            found.release()
+            del self._gpu_casters[key]
+            found = None
+        if found is None:
+            positions, indices = caster_mesh(caster.model, caster.primitives)
+            vbo = self.ctx.buffer(positions.tobytes() or b"\0" * 12)
+            ibo = self.ctx.buffer(indices.tobytes() or b"\0" * 12)
+            vao = None
+            if len(indices):
+                vao = self.ctx.vertex_array(
+                    self.caster_program, [(vbo, "3f", "in_position")], index_buffer=ibo, index_element_size=4
+                )
+            found = _GpuCaster(caster.model, vbo, ibo, vao)
+            self._gpu_casters[key] = found
+            while len(self._gpu_casters) > CACHED_CASTERS:
+                self._gpu_casters.popitem(last=False)[1].release()
+        self._gpu_casters.move_to_end(key)
+        return found.vao
 
-    def _blur(self, source: moderngl.Texture, step: tuple[int, int]) -> None:
-        source.use(0)
-        self.blur_program["u_source"].value = 0
-        self.blur_program["u_step"].value = step
-        self._blur_vao.render(moderngl.TRIANGLES, vertices=3)
+    def release(self) -> None:
+        for gpu in self._gpu_casters.values():
+            gpu.release()
+        self._gpu_casters.clear()
+        self._release_targets()
+        for obj in (self._blur_vao, self._apply_vao, self.caster_program, self.blur_program, self.apply_program):
+            obj.release()
 
     def _ensure(self, used: tuple[int, int]) -> None:
         cap_w, cap_h = self._capacity
@@ -189,23 +262,23 @@ class ContactShadowPass:
         size = (_round_up(max(used[0], cap_w)), _round_up(max(used[1], cap_h)))
         self._release_targets()
         ctx = self.ctx
-        self._casters = ctx.texture(size, 2, dtype="f4")
-        self._across = ctx.texture(size, 2, dtype="f4")
-        for texture in (self._casters, self._across):
+        self._casters = ctx.texture(size, 4)
+        self._shadow = ctx.texture((size[0] // 2, size[1] // 2), 4)
+        for texture in (self._casters, self._shadow):
             texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
             texture.repeat_x = texture.repeat_y = False
         depth = ctx.depth_renderbuffer(size)
         self._casters_fbo = ctx.framebuffer([self._casters], depth)
-        self._across_fbo = ctx.framebuffer([self._across])
-        self._objects = [self._casters, self._across, depth, self._casters_fbo, self._across_fbo]
+        self._shadow_fbo = ctx.framebuffer([self._shadow])
+        self._objects = [self._casters, self._shadow, depth, self._casters_fbo, self._shadow_fbo]
         self._capacity = size
 
     def _release_targets(self) -> None:
         for obj in reversed(self._objects):
             obj.release()
         self._objects = []
-        self._casters = self._across = None
-        self._casters_fbo = self._across_fbo = None
+        self._casters = self._shadow = None
+        self._casters_fbo = self._shadow_fbo = None
         self._capacity = (0, 0)
 
 

@@ -24,20 +24,14 @@ class OccluderPass:
         self._vbo: moderngl.Buffer | None = None
         self._ibo: moderngl.Buffer | None = None
         self._vao: moderngl.VertexArray | None = None
-        self._count = 0  # indices of the last `draw`
-        self._clip_from_camera = b""
-        self._other_vaos: dict[int, moderngl.VertexArray] = {}  # the same buffers, other programs
 
     def draw(self, fbo: moderngl.Framebuffer, occluders: Sequence[Occluder], clip_from_camera: np.ndarray) -> None:
         """Depth-test and write occluder depth; culling is off because their winding is unknown."""
         vertices, indices = merge_meshes(occluders)
-        self._count = 0
         if len(indices) == 0:
             return
         vao = self._upload(vertices, indices)
-        self._clip_from_camera = clip_from_camera.T.astype(np.float32).tobytes()
-        self._count = indices.size
-        self.program["u_clip_from_camera"].write(self._clip_from_camera)
+        self.program["u_clip_from_camera"].write(clip_from_camera.T.astype(np.float32).tobytes())
         self.ctx.enable(moderngl.DEPTH_TEST)
         self.ctx.disable(moderngl.CULL_FACE | moderngl.BLEND)
         set_color_writes(fbo, False)
@@ -45,26 +39,7 @@ class OccluderPass:
         vao.render(moderngl.TRIANGLES, vertices=indices.size)
         set_color_writes(fbo, True)
 
-    def redraw(self, program: moderngl.Program) -> None:
-        """Draw the occluders of the last `draw` again with `program` in the current GL state.
-        Its vertex shader must be depth_only.vert: the same code gives the same depths, so a
-        depth test <= against the buffer keeps only the occluders' nearest surface."""
-        if self._count == 0 or self._vbo is None or self._ibo is None:
-            return
-        vao = self._other_vaos.get(program.glo)
-        if vao is None:
-            vao = self.ctx.vertex_array(
-                program, [(self._vbo, "3f", "in_position")], index_buffer=self._ibo, index_element_size=4
-            )
-            self._other_vaos[program.glo] = vao
-        program["u_clip_from_camera"].write(self._clip_from_camera)
-        vao.render(moderngl.TRIANGLES, vertices=self._count)
-
     def release(self) -> None:
-        for vao in self._other_vaos.values():
-            vao.release()
-        self._other_vaos = {}
-        self._count = 0
         for obj in (self._vao, self._vbo, self._ibo):
             if obj is not None:
                 obj.release()

@@ -61,6 +61,7 @@ class PatchTargets:
         self._objects: list = []
         self.scene: moderngl.Texture | None = None
         self.scene_fbo: moderngl.Framebuffer | None = None
+        self.depth: moderngl.Texture | None = None  # scene_fbo's depth
         self.read_fbo: moderngl.Framebuffer | None = None
         self._copy: moderngl.Texture | None = None  # plain bytes of the scene, for FXAA fallback
         self._copy_fbo: moderngl.Framebuffer | None = None
@@ -106,7 +107,7 @@ class PatchTargets:
         for obj in reversed(self._objects):
             obj.release()
         self._objects = []
-        self.scene = self._copy = None
+        self.scene = self._copy = self.depth = None
         self.scene_fbo = self.read_fbo = self._copy_fbo = None
         self.capacity = (0, 0)
 
@@ -124,9 +125,13 @@ class PatchTargets:
         # The resolve passes fetch texels or bring their own samplers.
         self.scene.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self.scene.repeat_x = self.scene.repeat_y = False
-        depth = ctx.depth_renderbuffer(render_size)
-        self.scene_fbo = ctx.framebuffer([self.scene], depth)
-        self._objects = [self.scene, depth, self.scene_fbo]
+        # A texture, not a renderbuffer: contact shadows read the occluders' depth (into a
+        # target of their own, so it is no feedback loop).
+        self.depth = ctx.depth_texture(render_size)
+        self.depth.compare_func = ""
+        self.depth.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self.scene_fbo = ctx.framebuffer([self.scene], self.depth)
+        self._objects = [self.scene, self.depth, self.scene_fbo]
         self.read_fbo = self.scene_fbo
         if self.mode == "ssaa":
             resolved = ctx.texture(size, 4, internal_format=GL_SRGB8_ALPHA8)

@@ -1,23 +1,33 @@
 #version 330 core
-// One direction of the separable Gaussian over the caster target: both channels are blurred
-// alike, so their ratio stays the coverage-weighted depth of the products nearby. Texels past
-// the viewport are zeros (the targets are cleared whole); fetches stay inside the texture.
+// The shadow at half the caster resolution. Four bilinear taps one caster texel off this
+// texel's centre average the 4 x 4 caster texels around it (a box blur; the bilinear lookup of
+// the result adds a tent). Their coverage-weighted depth against the occluder depth at this
+// texel's centre gives how close the products are to the skin; the taps are moved toward the
+// key light, so the shadow falls on the side away from it. The caster target is cleared
+// whole, so taps past the drawn area read zeros.
 
-uniform sampler2D u_source;
-uniform ivec2 u_step;          // (1, 0) or (0, 1)
-uniform int u_radius;          // taps each side, <= 8
-uniform float u_weights[9];    // centre first, normalised over 2 * radius + 1 taps
+uniform sampler2D u_source;      // casters: (coverage, encoded depth)
+uniform sampler2D u_head_depth;  // the occluders' window depth, one texel per render pixel
+uniform float u_render_px;       // render pixels per texel of this target
+uniform vec2 u_shift;            // toward the key light, caster uv
+uniform vec2 u_depth_code;       // encoded depth = (z - x) * y
+uniform vec4 u_shape;            // strength, reach (mm), behind (mm), unused
 
-out vec2 f_caster;
+out vec4 f_shadow;
 
 void main() {
-    ivec2 texel = ivec2(gl_FragCoord.xy);
-    ivec2 last = textureSize(u_source, 0) - 1;
-    vec2 sum = texelFetch(u_source, texel, 0).xy * u_weights[0];
-    for (int i = 1; i <= u_radius; ++i) {
-        ivec2 offset = u_step * i;
-        sum += (texelFetch(u_source, clamp(texel + offset, ivec2(0), last), 0).xy
-              + texelFetch(u_source, clamp(texel - offset, ivec2(0), last), 0).xy) * u_weights[i];
-    }
-    f_caster = sum;
+    vec2 texel = 1.0 / vec2(textureSize(u_source, 0));
+    vec2 centre = 2.0 * gl_FragCoord.xy * texel + u_shift;
+    vec2 casters = 0.25 * (texture(u_source, centre + vec2(-texel.x, -texel.y)).xy
+                         + texture(u_source, centre + vec2(texel.x, -texel.y)).xy
+                         + texture(u_source, centre + vec2(-texel.x, texel.y)).xy
+                         + texture(u_source, centre + vec2(texel.x, texel.y)).xy);
+    ivec2 head_texel = min(ivec2(gl_FragCoord.xy * u_render_px), textureSize(u_head_depth, 0) - 1);
+    float window_z = texelFetch(u_head_depth, head_texel, 0).r;
+    float head_z = depth_row.y / (window_z * 2.0 - 1.0 - depth_row.x);
+    float product_z = u_depth_code.x + casters.y / (max(casters.x, 1e-6) * u_depth_code.y);
+    float gap = head_z - product_z;
+    float closeness = smoothstep(-u_shape.z, 0.0, gap) * (1.0 - smoothstep(0.0, u_shape.y, gap));
+    // Off the head the depth is the far plane: the gap is huge and closeness 0.
+    f_shadow = vec4(u_shape.x * casters.x * closeness, 0.0, 0.0, 0.0);
 }
