@@ -30,10 +30,13 @@ from tryon.geometry.camera import CameraIntrinsics
 from tryon.render import gl_functions
 from tryon.render.antialias import Antialiasing, is_software_renderer, resolve_antialiasing
 from tryon.render.contact_shadow import (
+    OVERHANG_REACH_MM,
+    OVERHANG_TAPS,
     Caster,
     ContactShadowPass,
     ShadowPlan,
     light_shift_px,
+    overhang_pad_px,
     pad_px,
     penumbra_px,
     reduction_for,
@@ -200,11 +203,13 @@ class Compositor:
         gpu_items = [(item, self.models.get(item.model_key, item.model, lv)) for item, lv in zip(items, levels)]
         outlines = [_transform(item.camera_from_model, gpu.outline) for item, gpu in gpu_items]
         outline = outlines[0] if len(outlines) == 1 else np.concatenate(outlines)
-        shadowed = self.contact_shadows and bool(occluders)
-        pad = EDGE_PAD_PX + (_shadow_pad_px(camera.fx, outline) if shadowed else 0)
+        nearest_mm = _nearest_depth(outline) if self.contact_shadows and occluders else None
+        pad = EDGE_PAD_PX + (pad_px(camera.fx, nearest_mm) if nearest_mm else 0)
         box = screen_footprint(camera, outline, pad)
         if box is None:
             return None
+        if nearest_mm:  # the shade under overhangs falls below them
+            box = box[:3] + (min(box[3] + overhang_pad_px(camera.fx, nearest_mm), camera.height),)
         x0, y0, x1, y1 = box
         scale = self.targets.scale
         patch = cv2.cvtColor(frame_bgr[y0:y1, x0:x1], cv2.COLOR_BGR2BGRA)  # alpha 1: all frame
@@ -214,7 +219,7 @@ class Compositor:
         clip_from_camera = projection_from_intrinsics(view)
         draws = self._plan(gpu_items, clip_from_camera, camera.fx)
         self._write_frame_block(light, view, clip_from_camera)
-        shadow = self._shadow_plan(gpu_items, draws, camera.fx, light) if shadowed else None
+        shadow = self._shadow_plan(gpu_items, draws, camera.fx, light, nearest_mm) if nearest_mm else None
         self._draw_patch(patch, clip_from_camera, draws, occluders, shadow)
         result = np.empty((y1 - y0, x1 - x0, components), np.uint8)
         self.targets.read_into(result)
@@ -345,10 +350,15 @@ class Compositor:
         targets.finish(width, height)
 
     def _shadow_plan(
-        self, gpu_items: list[tuple[RenderItem, GpuModel]], draws: list[_Draw], focal_px: float, light: SceneLight
+        self,
+        gpu_items: list[tuple[RenderItem, GpuModel]],
+        draws: list[_Draw],
+        focal_px: float,
+        light: SceneLight,
+        nearest_mm: float,
     ) -> ShadowPlan | None:
         """What ContactShadowPass needs this frame; None when nothing opaque is in front of the
-        camera. focal_px: frame pixels."""
+        camera. focal_px: frame pixels; nearest_mm: depth of the products' nearest point."""
         opaque = [d for d in draws if not d.material.see_through and d.depth > NEAR_MM]
         if not opaque:
             return None
@@ -361,9 +371,10 @@ class Compositor:
         mean_depth = sum(d.depth for d in opaque) / len(opaque)
         return ShadowPlan(
             reduction=reduction_for(penumbra_px(focal_px, mean_depth)),
-            nearest_mm=min(d.depth for d in opaque),
+            nearest_mm=nearest_mm,
             shift_px=light_shift_px(light.key_direction, focal_px, mean_depth),
             casters=tuple(casters),
+            overhang_step_px=OVERHANG_REACH_MM / OVERHANG_TAPS * focal_px / mean_depth,
         )
 
     def _bind_object(self, item_index: int) -> None:
@@ -415,11 +426,11 @@ class Compositor:
             vao.render(moderngl.TRIANGLES)
 
 
-def _shadow_pad_px(focal_px: float, outline: np.ndarray) -> int:
-    """Extra patch margin (pixels) for contact shadows of products whose outline is `outline`."""
+def _nearest_depth(outline: np.ndarray) -> float | None:
+    """Camera-frame depth (mm) of the nearest outline point in front of the camera, if any."""
     depths = outline[:, 2]
     in_front = depths[depths > NEAR_MM]
-    return pad_px(focal_px, float(in_front.min())) if len(in_front) else 0
+    return float(in_front.min()) if len(in_front) else None
 
 
 def _check_frame(frame_bgr: np.ndarray, camera: CameraIntrinsics) -> None:

@@ -15,6 +15,10 @@ Three small GL steps per frame (Compositor._draw_patch runs them):
    The lookup is shifted toward the key light (SceneLight), so the shadow falls on the side
    away from it. (Drawing the ~1200-triangle head proxy again instead cost ~0.5 ms.)
 
+The same pass adds the shade under overhangs: skin below a product part that stands well off
+it (a brim over the forehead) loses some sky light, in proportion to how much of the span
+straight above it (OVERHANG_REACH_MM) the product covers.
+
 Only head-proxy pixels change (never the background), and where no product is within reach
 the factor is exactly 1, so those bytes come back as they were. Products drawn on top hide
 the darkening under them; lenses show it through. 8-bit targets and one blur pass: float
@@ -46,6 +50,15 @@ BEHIND_MM = 4.0
 STRENGTH = 0.45
 LIGHT_GAP_MM = 6.0  # typical rim-to-skin gap: the shadow moves by it times the light's slope ...
 MAX_SHIFT_MM = 1.5  # ... but at most this far: "slightly" away from the key light
+# Overhangs: a product part standing OVERHANG_FROM_MM..OVERHANG_TO_MM off the skin (a brim,
+# not a rim resting on the cheek) takes up to OVERHANG_STRENGTH of the sky light from the skin
+# up to OVERHANG_REACH_MM below it, looked up at OVERHANG_TAPS points straight above.
+OVERHANG_STRENGTH = 0.3
+OVERHANG_FROM_MM = 8.0
+OVERHANG_FULL_MM = 20.0
+OVERHANG_TO_MM = 120.0
+OVERHANG_REACH_MM = 15.0
+OVERHANG_TAPS = 5  # contact_blur.frag's loop
 # The patch grows by 2 sigma plus the shift: past it the shadow is under 1 % of full strength.
 PAD_SIGMAS = 2.0
 # Caster resolution: 1/2 to 1/4 of the patch's, about one texel per penumbra sigma: rims a few
@@ -68,6 +81,11 @@ TARGET_STEP_TEXELS = 32  # caster targets grow in steps, like the patch targets
 def pad_px(focal_px: float, nearest_mm: float) -> int:
     """Pixels to widen the patch by so that shadows of products as near as `nearest_mm` fit."""
     return int(math.ceil((PAD_SIGMAS * PENUMBRA_MM + MAX_SHIFT_MM) * focal_px / max(nearest_mm, 1.0)))
+
+
+def overhang_pad_px(focal_px: float, nearest_mm: float) -> int:
+    """Pixels to extend the patch downward by, for the shadow under overhangs."""
+    return int(math.ceil(OVERHANG_REACH_MM * focal_px / max(nearest_mm, 1.0)))
 
 
 def penumbra_px(focal_px: float, depth_mm: float) -> float:
@@ -94,12 +112,14 @@ class Caster:
 @dataclass(frozen=True, eq=False)
 class ShadowPlan:
     """What one frame's contact shadows need: caster reduction k, camera-frame depth of the
-    nearest opaque product part (mm), the shift toward the key light (frame pixels), casters."""
+    nearest opaque product part (mm), the shift toward the key light (frame pixels), casters,
+    and the spacing of the overhang taps (OVERHANG_REACH_MM / OVERHANG_TAPS, in pixels)."""
 
     reduction: int
     nearest_mm: float
     shift_px: tuple[float, float]
     casters: tuple[Caster, ...]
+    overhang_step_px: float = 0.0  # between the overhang taps (frame pixels); 0: none
 
 
 def light_shift_px(key_direction: tuple[float, float, float], focal_px: float, depth_mm: float) -> tuple[float, float]:
@@ -136,6 +156,7 @@ class ContactShadowPass:
         self.blur_program = build_program(ctx, "fullscreen.vert", "contact_blur.frag", includes=("frame",))
         self.apply_program = build_program(ctx, "contact_apply.vert", "contact_apply.frag")
         self.blur_program["u_shape"].value = (STRENGTH, REACH_MM, BEHIND_MM, 0.0)
+        self.blur_program["u_overhang"].value = (OVERHANG_STRENGTH, OVERHANG_FROM_MM, OVERHANG_FULL_MM, OVERHANG_TO_MM)
         self.blur_program["u_source"].value = CASTERS_UNIT
         self.blur_program["u_head_depth"].value = HEAD_DEPTH_UNIT
         self.apply_program["u_shadow"].value = CASTERS_UNIT
@@ -173,6 +194,8 @@ class ContactShadowPass:
         texels_w, texels_h = self._casters.size
         shift_x, shift_y = plan.shift_px
         self.blur_program["u_shift"].value = (shift_x / (reduction * texels_w), shift_y / (reduction * texels_h))
+        step_px = plan.overhang_step_px
+        self.blur_program["u_overhang_step"].value = (0.0, -step_px / (reduction * texels_h))
 
         fbo = self._casters_fbo
         fbo.use()

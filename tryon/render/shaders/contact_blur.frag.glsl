@@ -1,5 +1,5 @@
 #version 330 core
-// The shadow at half the caster resolution. Four bilinear taps one caster texel off this
+// The shadow at half the caster resolution (contact and overhang, see contact_shadow.py). Four bilinear taps one caster texel off this
 // texel's centre average the 4 x 4 caster texels around it (a box blur; the bilinear lookup of
 // the result adds a tent). Their coverage-weighted depth against the occluder depth at this
 // texel's centre gives how close the products are to the skin; the taps are moved toward the
@@ -12,6 +12,10 @@ uniform float u_render_px;       // render pixels per texel of this target
 uniform vec2 u_shift;            // toward the key light, caster uv
 uniform vec2 u_depth_code;       // encoded depth = (z - x) * y
 uniform vec4 u_shape;            // strength, reach (mm), behind (mm), unused
+uniform vec2 u_overhang_step;    // caster uv between overhang taps, up the image
+uniform vec4 u_overhang;         // strength, gap where it starts, full, fades out (mm)
+
+const int OVERHANG_TAPS = 5;
 
 out vec4 f_shadow;
 
@@ -28,6 +32,17 @@ void main() {
     float product_z = u_depth_code.x + casters.y / (max(casters.x, 1e-6) * u_depth_code.y);
     float gap = head_z - product_z;
     float closeness = smoothstep(-u_shape.z, 0.0, gap) * (1.0 - smoothstep(0.0, u_shape.y, gap));
-    // Off the head the depth is the far plane: the gap is huge and closeness 0.
-    f_shadow = vec4(u_shape.x * casters.x * closeness, 0.0, 0.0, 0.0);
+    float contact = u_shape.x * casters.x * closeness;
+    // An overhang (a brim well in front of the forehead) takes sky light from the skin below
+    // it: the share of taps straight above this point that land on a product standing off
+    // the skin by an overhang's gap, nearer taps first.
+    float covered = 0.0;
+    for (int i = 1; i <= OVERHANG_TAPS; ++i) {
+        vec2 above = texture(u_source, centre + float(i) * u_overhang_step).xy;
+        float above_gap = head_z - (u_depth_code.x + above.y / (max(above.x, 1e-6) * u_depth_code.y));
+        covered += above.x * smoothstep(u_overhang.y, u_overhang.z, above_gap) * (1.0 - smoothstep(u_overhang.z, u_overhang.w, above_gap));
+    }
+    float overhang = u_overhang.x * covered / float(OVERHANG_TAPS);
+    // Off the head the depth is the far plane: every gap is huge and both terms 0.
+    f_shadow = vec4(1.0 - (1.0 - contact) * (1.0 - overhang), 0.0, 0.0, 0.0);
 }
