@@ -56,7 +56,7 @@ MAX_SHIFT_MM = 1.5  # ... but at most this far: "slightly" away from the key lig
 OVERHANG_STRENGTH = 0.3
 OVERHANG_FROM_MM = 8.0
 OVERHANG_FULL_MM = 20.0
-OVERHANG_TO_MM = 120.0
+OVERHANG_TO_MM = 60.0
 OVERHANG_REACH_MM = 15.0
 OVERHANG_TAPS = 5  # contact_blur.frag's loop
 # The patch grows by 2 sigma plus the shift: past it the shadow is under 1 % of full strength.

@@ -192,6 +192,7 @@ def test_a_product_on_a_real_face_shades_the_skin_beside_it_and_nothing_else(sha
     distance = cv2.distanceTransform((~product_px).astype(np.uint8), cv2.DIST_L2, 3)
     beside = skin & (distance <= max(2.0 * px_per_mm, 1.5))
     strong = np.percentile(loss[beside], 95)
+    print(f"{product}: 95th percentile darkening beside it {strong:.3f}, max {loss.max():.3f}")
     assert 0.08 < strong < 0.3, f"a visible, never heavy, contact shadow beside the {product}: {strong:.3f}"
     assert loss.max() < 0.4, "never a dark halo"
     far = skin & (distance > 30.0 * px_per_mm)
