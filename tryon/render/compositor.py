@@ -30,14 +30,14 @@ from tryon.geometry.camera import CameraIntrinsics
 from tryon.render import gl_functions
 from tryon.render.antialias import Antialiasing, is_software_renderer, resolve_antialiasing
 from tryon.render.contact_shadow import (
+    FADE_MM,
     OVERHANG_REACH_MM,
     OVERHANG_TAPS,
     Caster,
     ContactShadowPass,
     ShadowPlan,
     light_shift_px,
-    overhang_pad_px,
-    pad_px,
+    pad_below_px,
     penumbra_px,
     reduction_for,
 )
@@ -204,12 +204,11 @@ class Compositor:
         outlines = [_transform(item.camera_from_model, gpu.outline) for item, gpu in gpu_items]
         outline = outlines[0] if len(outlines) == 1 else np.concatenate(outlines)
         nearest_mm = _nearest_depth(outline) if self.contact_shadows and occluders else None
-        pad = EDGE_PAD_PX + (pad_px(camera.fx, nearest_mm) if nearest_mm else 0)
-        box = screen_footprint(camera, outline, pad)
+        box = screen_footprint(camera, outline, EDGE_PAD_PX)
         if box is None:
             return None
-        if nearest_mm:  # the shade under overhangs falls below them
-            box = box[:3] + (min(box[3] + overhang_pad_px(camera.fx, nearest_mm), camera.height),)
+        if nearest_mm:  # room for the shadows below the products
+            box = box[:3] + (min(box[3] + pad_below_px(camera.fx, nearest_mm), camera.height),)
         x0, y0, x1, y1 = box
         scale = self.targets.scale
         patch = cv2.cvtColor(frame_bgr[y0:y1, x0:x1], cv2.COLOR_BGR2BGRA)  # alpha 1: all frame
@@ -375,6 +374,7 @@ class Compositor:
             shift_px=light_shift_px(light.key_direction, focal_px, mean_depth),
             casters=tuple(casters),
             overhang_step_px=OVERHANG_REACH_MM / OVERHANG_TAPS * focal_px / mean_depth,
+            fade_px=FADE_MM * focal_px / nearest_mm,
         )
 
     def _bind_object(self, item_index: int) -> None:

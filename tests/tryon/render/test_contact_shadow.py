@@ -7,13 +7,16 @@ import cv2
 import numpy as np
 import pytest
 
-from render_models import UNLIT_WHITE, item, quad
+from dataclasses import replace
+
+from render_models import UNLIT_WHITE, item, quad, quad_primitive
 from tryon.frames import read_image_file
 from tryon.geometry.camera import CameraIntrinsics
 from tryon.pipeline import TryOnPipeline
+from tryon.products.model import ProductModel
 from tryon.products.catalog import resolve_product
 from tryon.render.compositor import Compositor, get_compositor
-from tryon.render.contact_shadow import OVERHANG_REACH_MM, light_shift_px, pad_px, reduction_for
+from tryon.render.contact_shadow import OVERHANG_REACH_MM, light_shift_px, pad_below_px, reduction_for
 from tryon.render.items import Occluder
 from tryon.render.lighting import SRGB_TO_LINEAR, SceneLight
 from tryon.render.shadow_caster import build_caster_mesh
@@ -107,14 +110,27 @@ def test_a_product_nearer_the_skin_casts_a_stronger_shadow(shadowed, unshadowed)
     assert np.array_equal(beyond_reach, alone), "200 mm off the skin: no shadow"
 
 
+def square_frame(size: float = 40.0, bar: float = 4.0) -> ProductModel:
+    """A square picture frame facing the camera: four unlit bars around a hole (mm)."""
+    half = (size - bar) / 2.0
+    bars = []
+    for name, (w, h, x, y) in {"left": (bar, size, -half, 0.0), "right": (bar, size, half, 0.0),
+                               "top": (size, bar, 0.0, half), "bottom": (size, bar, 0.0, -half)}.items():
+        p = quad_primitive(w, h, UNLIT_WHITE, name=name)
+        bars.append(replace(p, positions=p.positions + np.array([x, y, 0.0], np.float32)))
+    return ProductModel(tuple(bars))
+
+
 def test_the_shadow_falls_on_the_side_away_from_the_key_light(plain_shadowed):
+    frame = np.full((480, 640, 3), SKIN, np.uint8)
+    placed = item(square_frame(), "square frame", (0.0, 0.0, 500.0))
     from_left = light_from((-0.6, 0.0, -0.8))  # toward the light: image left and the camera
-    frame, out = bar_over_wall(plain_shadowed, gap_mm=2.0, light=from_left)
+    out = plain_shadowed.render(frame, CAMERA, [placed], [wall(503.0)], light=from_left)
     loss = darkening(frame, out)
     row = 240
-    columns = np.nonzero((out[row] > 250).all(axis=1))[0]
-    left, right = int(columns.min()) - 2, int(columns.max()) + 2
-    assert loss[row, right] > loss[row, left] + 0.02, (loss[row, left], loss[row, right])
+    white = np.nonzero((out[row] > 250).all(axis=1))[0]
+    left, right = int(white[white < 320].max()) + 2, int(white[white > 320].min()) - 2  # inside the hole
+    assert loss[row, left] > loss[row, right] + 0.02, (loss[row, left], loss[row, right])
 
 
 def test_without_occluders_or_with_shadows_off_nothing_but_the_product_changes(shadowed, unshadowed):
@@ -227,5 +243,5 @@ def test_the_light_shift_points_toward_the_light_and_stays_small():
 
 
 def test_the_caster_resolution_follows_the_penumbra_and_the_patch_pad_its_reach():
-    assert reduction_for(1.0) == 2 and reduction_for(3.2) == 3 and reduction_for(20.0) == 4
-    assert pad_px(focal_px=1000.0, nearest_mm=500.0) > pad_px(focal_px=500.0, nearest_mm=500.0) > 0
+    assert reduction_for(1.0) == 2 and reduction_for(2.2) == 3 and reduction_for(20.0) == 4
+    assert pad_below_px(focal_px=1000.0, nearest_mm=500.0) > pad_below_px(focal_px=500.0, nearest_mm=500.0) > 0

@@ -14,6 +14,7 @@ uniform vec2 u_depth_code;       // encoded depth = (z - x) * y
 uniform vec4 u_shape;            // strength, reach (mm), behind (mm), unused
 uniform vec2 u_overhang_step;    // caster uv between overhang taps, up the image
 uniform vec4 u_overhang;         // strength, gap where it starts, full, fades out (mm)
+uniform vec3 u_edges;            // the patch's width and height, and the fade width (texels here)
 
 const int OVERHANG_TAPS = 5;
 
@@ -43,6 +44,9 @@ void main() {
         covered += above.x * smoothstep(u_overhang.y, u_overhang.z, above_gap) * (1.0 - smoothstep(u_overhang.z, u_overhang.w, above_gap));
     }
     float overhang = u_overhang.x * covered / float(OVERHANG_TAPS);
-    // Off the head the depth is the far plane: every gap is huge and both terms 0.
-    f_shadow = vec4(1.0 - (1.0 - contact) * (1.0 - overhang), 0.0, 0.0, 0.0);
+    // Off the head the depth is the far plane: every gap is huge and both terms 0. Toward the
+    // patch's edges the shadow fades out rather than stopping at them.
+    vec2 inside = min(gl_FragCoord.xy, u_edges.xy - gl_FragCoord.xy);
+    float fade = smoothstep(0.0, u_edges.z, min(inside.x, inside.y));
+    f_shadow = vec4(fade * (1.0 - (1.0 - contact) * (1.0 - overhang)), 0.0, 0.0, 0.0);
 }
