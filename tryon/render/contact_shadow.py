@@ -69,7 +69,7 @@ FADE_MM = 2.0
 # 640x480): rims at least that wide always cover a texel centre, and fewer texels cost less.
 TEXELS_PER_SIGMA = 0.75
 MIN_REDUCTION = 2
-MAX_REDUCTION = 4
+MAX_REDUCTION = 8  # 1280x720 and larger: rims are wider there too
 # Texture units the PBR programs leave alone (programs.py uses 0..6).
 CASTERS_UNIT = 7  # the casters in the blur, the shadow in the apply pass
 HEAD_DEPTH_UNIT = 8
