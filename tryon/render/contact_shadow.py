@@ -4,8 +4,8 @@
 Three small GL steps per frame (Compositor._draw_patch runs them):
 
 1. casters: a light stand-in for the opaque product primitives (shadow_caster.py), drawn at
-   1/k of the patch resolution (k = 2..4) into an 8-bit target: coverage and the encoded
-   camera-frame depth of the nearest product surface. See-through parts (lenses) pass most of
+   1/k of the patch resolution (k = 2..8) into an 8-bit target with a MIN blend: coverage and
+   the encoded camera-frame depth of the nearest product surface. See-through parts (lenses) pass most of
    the light and cast nothing.
 2. blur: one half-resolution pass, a 4 x 4 box of caster texels from four bilinear taps; the
    bilinear lookup in step 3 adds a tent, together about a Gaussian of PENUMBRA_MM.
@@ -204,15 +204,20 @@ class ContactShadowPass:
         fbo = self._casters_fbo
         fbo.use()
         fbo.viewport = (0, 0, *self._capacity)
-        fbo.depth_mask = True
-        fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)  # whole: the blur's taps reach past the drawn area
+        fbo.clear(1.0, 1.0, 0.0, 0.0)  # whole: the blur's taps reach past the drawn area
         fbo.viewport = (0, 0, *used)
-        ctx.enable_only(moderngl.DEPTH_TEST)  # no culling: coverage, whichever way faces wind
-        for caster in plan.casters:
-            caster.bind_object()
-            vao = self._vertex_array(caster)
-            if vao is not None:
-                vao.render(moderngl.TRIANGLES)
+        # MIN blend instead of a depth buffer (contact_caster.frag); no culling: coverage,
+        # whichever way the faces wind.
+        ctx.enable_only(moderngl.BLEND)
+        ctx.blend_equation = moderngl.MIN
+        try:
+            for caster in plan.casters:
+                caster.bind_object()
+                vao = self._vertex_array(caster)
+                if vao is not None:
+                    vao.render(moderngl.TRIANGLES)
+        finally:
+            ctx.blend_equation = moderngl.FUNC_ADD
         return True
 
     def shade(self, head_depth: moderngl.Texture, render_scale: int) -> None:
@@ -294,10 +299,9 @@ class ContactShadowPass:
         for texture in (self._casters, self._shadow):
             texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
             texture.repeat_x = texture.repeat_y = False
-        depth = ctx.depth_renderbuffer(size)
-        self._casters_fbo = ctx.framebuffer([self._casters], depth)
+        self._casters_fbo = ctx.framebuffer([self._casters])
         self._shadow_fbo = ctx.framebuffer([self._shadow])
-        self._objects = [self._casters, self._shadow, depth, self._casters_fbo, self._shadow_fbo]
+        self._objects = [self._casters, self._shadow, self._casters_fbo, self._shadow_fbo]
         self._capacity = size
 
     def _release_targets(self) -> None:

@@ -4,9 +4,9 @@
 // the result adds a tent). Their coverage-weighted depth against the occluder depth at this
 // texel's centre gives how close the products are to the skin; the taps are moved toward the
 // key light, so the shadow falls on the side away from it. The caster target is cleared
-// whole, so taps past the drawn area read zeros.
+// whole, so taps past the drawn area read "nothing here".
 
-uniform sampler2D u_source;      // casters: (coverage, encoded depth)
+uniform sampler2D u_source;      // casters: (1 - coverage, encoded depth or 1), see contact_caster.frag
 uniform sampler2D u_head_depth;  // the occluders' window depth, one texel per render pixel
 uniform float u_render_px;       // render pixels per texel of this target
 uniform vec2 u_shift;            // toward the key light, caster uv
@@ -18,15 +18,21 @@ uniform vec3 u_edges;            // the patch's width and height, and the fade w
 
 const int OVERHANG_TAPS = 5;
 
+// Averaged caster texels -> (coverage, coverage * encoded depth): uncovered texels hold (1, 1),
+// so the average of G less the uncovered share (the average of R) is the covered part's sum.
+vec2 decoded(vec2 averaged) {
+    return vec2(1.0 - averaged.x, averaged.y - averaged.x);
+}
+
 out vec4 f_shadow;
 
 void main() {
     vec2 texel = 1.0 / vec2(textureSize(u_source, 0));
     vec2 centre = 2.0 * gl_FragCoord.xy * texel + u_shift;
-    vec2 casters = 0.25 * (texture(u_source, centre + vec2(-texel.x, -texel.y)).xy
+    vec2 casters = decoded(0.25 * (texture(u_source, centre + vec2(-texel.x, -texel.y)).xy
                          + texture(u_source, centre + vec2(texel.x, -texel.y)).xy
                          + texture(u_source, centre + vec2(-texel.x, texel.y)).xy
-                         + texture(u_source, centre + vec2(texel.x, texel.y)).xy);
+                         + texture(u_source, centre + vec2(texel.x, texel.y)).xy));
     ivec2 head_texel = min(ivec2(gl_FragCoord.xy * u_render_px), textureSize(u_head_depth, 0) - 1);
     float window_z = texelFetch(u_head_depth, head_texel, 0).r;
     float head_z = depth_row.y / (window_z * 2.0 - 1.0 - depth_row.x);
@@ -39,7 +45,7 @@ void main() {
     // the skin by an overhang's gap, nearer taps first.
     float covered = 0.0;
     for (int i = 1; i <= OVERHANG_TAPS; ++i) {
-        vec2 above = texture(u_source, centre + float(i) * u_overhang_step).xy;
+        vec2 above = decoded(texture(u_source, centre + float(i) * u_overhang_step).xy);
         float above_gap = head_z - (u_depth_code.x + above.y / (max(above.x, 1e-6) * u_depth_code.y));
         covered += above.x * smoothstep(u_overhang.y, u_overhang.z, above_gap) * (1.0 - smoothstep(u_overhang.z, u_overhang.w, above_gap));
     }
