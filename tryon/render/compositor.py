@@ -363,10 +363,13 @@ class Compositor:
             return None
         casters = []
         for index, (item, gpu) in enumerate(gpu_items):
-            mine = {id(d.primitive) for d in opaque if d.item_index == index}
+            own = [d for d in opaque if d.item_index == index]
+            mine = {id(d.primitive) for d in own}
             primitives = tuple(i for i, p in enumerate(gpu.primitives) if id(p) in mine)
             if primitives:
-                casters.append(Caster(item.model_key, item.model, primitives, partial(self._bind_object, index)))
+                cull = not any(d.material.double_sided for d in own)
+                bind = partial(self._bind_object, index)
+                casters.append(Caster(item.model_key, item.model, primitives, bind, cull, own[0].mirrored))
         mean_depth = sum(d.depth for d in opaque) / len(opaque)
         return ShadowPlan(
             reduction=reduction_for(penumbra_px(focal_px, mean_depth)),

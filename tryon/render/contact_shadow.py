@@ -108,6 +108,8 @@ class Caster:
     model: ProductModel
     primitives: tuple[int, ...]
     bind_object: Callable[[], None]
+    cull: bool = False  # every primitive single-sided: back faces hide nothing and are skipped
+    mirrored: bool = False  # camera_from_model flips handedness (front faces wind the other way)
 
 
 @dataclass(frozen=True, eq=False)
@@ -206,12 +208,14 @@ class ContactShadowPass:
         fbo.viewport = (0, 0, *self._capacity)
         fbo.clear(1.0, 1.0, 0.0, 0.0)  # whole: the blur's taps reach past the drawn area
         fbo.viewport = (0, 0, *used)
-        # MIN blend instead of a depth buffer (contact_caster.frag); no culling: coverage,
-        # whichever way the faces wind.
-        ctx.enable_only(moderngl.BLEND)
+        # MIN blend instead of a depth buffer (contact_caster.frag). Back faces are culled as
+        # the product pass culls them (half the fragments of a hat), unless a part is two-sided.
         ctx.blend_equation = moderngl.MIN
+        ctx.cull_face = "back"
         try:
             for caster in plan.casters:
+                ctx.enable_only(moderngl.BLEND | (moderngl.CULL_FACE if caster.cull else moderngl.NOTHING))
+                ctx.front_face = "ccw" if caster.mirrored else "cw"  # see Compositor._draw_primitive
                 caster.bind_object()
                 vao = self._vertex_array(caster)
                 if vao is not None:
