@@ -9,6 +9,11 @@ change, so the rest of the frame comes back bit-exact. Shading, blending and ant
 on linear light (the targets store sRGB, see targets.py), and heavy primitives are drawn from
 coarser copies while the difference stays under half a pixel (level_of_detail.py).
 
+With occluders (a head), products also cast soft contact shadows on them: a small caster
+target before the upload, then after the occluders one low-resolution pass and one multiply
+over the occluder pixels (contact_shadow.py); the patch then grows downward by the shadows'
+reach, and those pixels change only where a shadow falls.
+
 Only MASK shaders use `discard`: a shader that may discard makes llvmpipe test depth after
 shading instead of before (one in a full-patch pass cost ~25% of the frame). A deferred
 variant (G-buffer, then one lighting pass) measured no faster than this forward path with the
