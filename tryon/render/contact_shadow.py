@@ -4,8 +4,8 @@
 Three small GL steps per frame (Compositor._draw_patch runs them):
 
 1. cast, before the frame patch is uploaded: a light stand-in for the opaque primitives
-   (shadow_caster.py) drawn at 1/k of the patch resolution (k = 2..8, a texel per 0.75
-   penumbra sigma) into an 8-bit target with a MIN blend: coverage and the encoded
+   (shadow_caster.py) drawn at 1/k of the patch resolution (k = 2..8, a texel per penumbra
+   sigma) into an 8-bit target with a MIN blend: coverage and the encoded
    camera-frame depth of the nearest product surface. See-through parts (lenses) pass most of
    the light and cast nothing.
 2. shade, after the occluders: one pass at half the caster resolution. A 4 x 4 box of caster
@@ -70,9 +70,11 @@ OVERHANG_TAPS = 5  # contact_blur.frag's loop
 # pixels); on the other sides the shadow fades out over FADE_MM inside the patch instead.
 PAD_SIGMAS = 2.0
 FADE_MM = 2.0
-# Caster resolution: 1/2 to 1/4 of the patch's, a texel per 0.75 penumbra sigma (3 px at
-# 640x480): rims at least that wide always cover a texel centre, and fewer texels cost less.
-TEXELS_PER_SIGMA = 0.75
+# Caster resolution: a texel per penumbra sigma (2 px at 640x480, 1/2 to 1/8 of the patch's):
+# a rim at least that wide always covers a texel centre, so its shadow stays put as it moves
+# (at 3 px a 1.5 mm bar's shadow came and went; 4x multisampling steadied it only partly and
+# cost +0.18 ms). Fewer texels cost less; k = 2 cost about the same as k = 3 here.
+TEXELS_PER_SIGMA = 1.0
 MIN_REDUCTION = 2
 MAX_REDUCTION = 8  # 1280x720 and larger: rims are wider there too
 # Texture units the PBR programs leave alone (programs.py uses 0..6).
