@@ -223,7 +223,8 @@ class Compositor:
         clip_from_camera = projection_from_intrinsics(view)
         draws = self._plan(gpu_items, clip_from_camera, camera.fx)
         self._write_frame_block(light, view, clip_from_camera)
-        shadow = self._shadow_plan(gpu_items, draws, camera.fx, light, nearest_mm) if nearest_mm else None
+        area = (x1 - x0) * (y1 - y0)
+        shadow = self._shadow_plan(gpu_items, draws, camera.fx, light, nearest_mm, area) if nearest_mm else None
         self._draw_patch(patch, clip_from_camera, draws, occluders, shadow)
         result = np.empty((y1 - y0, x1 - x0, components), np.uint8)
         self.targets.read_into(result)
@@ -360,9 +361,11 @@ class Compositor:
         focal_px: float,
         light: SceneLight,
         nearest_mm: float,
+        patch_px: int,
     ) -> ShadowPlan | None:
         """What ContactShadowPass needs this frame; None when nothing opaque is in front of the
-        camera. focal_px: frame pixels; nearest_mm: depth of the products' nearest point."""
+        camera. focal_px: frame pixels; nearest_mm: depth of the products' nearest point;
+        patch_px: the patch's area in frame pixels."""
         opaque = [d for d in draws if not d.material.see_through and d.depth > NEAR_MM]
         if not opaque:
             return None
@@ -377,7 +380,7 @@ class Compositor:
                 casters.append(Caster(item.model_key, item.model, primitives, bind, cull, own[0].mirrored))
         mean_depth = sum(d.depth for d in opaque) / len(opaque)
         return ShadowPlan(
-            reduction=reduction_for(penumbra_px(focal_px, mean_depth)),
+            reduction=reduction_for(penumbra_px(focal_px, mean_depth), patch_px),
             nearest_mm=nearest_mm,
             shift_px=light_shift_px(light.key_direction, focal_px, mean_depth),
             casters=tuple(casters),

@@ -63,7 +63,7 @@ OVERHANG_FROM_MM = 8.0
 OVERHANG_FULL_MM = 20.0
 OVERHANG_TO_MM = 60.0
 OVERHANG_REACH_MM = 10.0
-OVERHANG_TAPS = 5  # contact_blur.frag's loop
+OVERHANG_TAPS = 3  # contact_blur.frag's loop
 # The patch grows downward only (the sky and the key light are above), by the overhang reach
 # or 2 sigma plus the shift, whichever is more: past it the shadow is under 1 % of full. A
 # margin all round cost ~0.4 ms at 640x480 (upload, occluders, FXAA and read-back over +37 %
@@ -78,6 +78,9 @@ TEXELS_PER_SIGMA = 1.0
 MIN_REDUCTION = 2
 MAX_REDUCTION = 8  # 1280x720 and larger: rims are wider there too
 # Texture units the PBR programs leave alone (programs.py uses 0..6).
+# A large product (a hat: 336 x 190 px at 640x480) is cast at most this many texels: drawing
+# its stand-in at 1/2 cost 0.4 ms, and its parts are wide enough for coarser texels.
+MAX_CASTER_TEXELS = 6000
 CASTERS_UNIT = 7  # the casters in the blur, the shadow in the apply pass
 HEAD_DEPTH_UNIT = 8
 CACHED_CASTERS = 16  # stand-ins kept on the GPU, like GpuModelCache's models
@@ -101,9 +104,11 @@ def penumbra_px(focal_px: float, depth_mm: float) -> float:
     return PENUMBRA_MM * focal_px / max(depth_mm, 1.0)
 
 
-def reduction_for(sigma_px: float) -> int:
-    """Caster downscale k (1..MAX_REDUCTION) for a penumbra of `sigma_px` output pixels."""
-    return int(min(max(round(sigma_px / TEXELS_PER_SIGMA), MIN_REDUCTION), MAX_REDUCTION))
+def reduction_for(sigma_px: float, patch_px: int = 0) -> int:
+    """Caster downscale k (MIN_REDUCTION..MAX_REDUCTION) for a penumbra of `sigma_px` output
+    pixels, and coarser for a patch of more than MAX_CASTER_TEXELS * k^2 pixels."""
+    by_size = math.ceil(math.sqrt(patch_px / MAX_CASTER_TEXELS)) if patch_px > 0 else 1
+    return int(min(max(round(sigma_px / TEXELS_PER_SIGMA), by_size, MIN_REDUCTION), MAX_REDUCTION))
 
 
 @dataclass(frozen=True, eq=False)

@@ -258,4 +258,5 @@ def test_the_light_shift_points_toward_the_light_and_stays_small():
 
 def test_the_caster_resolution_follows_the_penumbra_and_the_patch_pad_its_reach():
     assert reduction_for(1.0) == 2 and reduction_for(2.2) == 2 and reduction_for(3.2) == 3 and reduction_for(20.0) == 8
+    assert reduction_for(2.2, patch_px=336 * 190) == 4  # a hat's large patch: coarser
     assert pad_below_px(focal_px=1000.0, nearest_mm=500.0) > pad_below_px(focal_px=500.0, nearest_mm=500.0) > 0

@@ -16,7 +16,7 @@ uniform vec2 u_overhang_step;    // caster uv between overhang taps, up the imag
 uniform vec4 u_overhang;         // strength, gap where it starts, full, fades out (mm)
 uniform vec3 u_edges;            // the patch's width and height, and the fade width (texels here)
 
-const int OVERHANG_TAPS = 5;
+const int OVERHANG_TAPS = 3;
 
 // Averaged caster texels -> (coverage, coverage * encoded depth): uncovered texels hold (1, 1),
 // so the average of G less the uncovered share (the average of R) is the covered part's sum.
