@@ -6,6 +6,10 @@ each frame once (its render inputs are recorded), then every frame is rendered a
 with contact shadows on and off, the order swapped every frame. Prints p50/p95 ms per product.
 
     .venv/bin/python benchmarks/bench_contact_shadows.py [--frames 120] [--size 640x480]
+
+On the shared 2-core machine, other tenants' load swamps small differences in wall time (the
+same run has read +0.55 and +3 ms); LP_NUM_THREADS=0 (llvmpipe rasterising on the calling
+thread) gives steadier figures for how much work the step adds.
 """
 
 from __future__ import annotations
