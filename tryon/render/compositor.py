@@ -64,6 +64,7 @@ from tryon.render.programs import (
 from tryon.render.level_of_detail import MAX_DEVIATION_PX, ModelDetailLevels, model_detail_levels
 from tryon.render.projection import NEAR_MM, patch_camera, projection_from_intrinsics, screen_footprint
 from tryon.render.scene import GpuMaterial, GpuMesh, GpuModel, GpuModelCache, GpuPrimitive
+from tryon.render.shadow_caster import caster_mesh, opaque_primitives
 from tryon.render.targets import PatchTargets, linear_light_writes
 
 EDGE_PAD_PX = 2  # anti-aliased edges reach a pixel past the projected bounds, coarser copies half a pixel
@@ -186,6 +187,9 @@ class Compositor:
             light = estimate_scene_light(frame_bgr)
         # Made before taking the GL lock: the first time, decimating a heavy model takes a while.
         levels = [model_detail_levels(item.model) if self.level_of_detail else None for item in items]
+        if self.contact_shadows and occluders:  # the shadows' stand-ins likewise
+            for item in items:
+                caster_mesh(item.model, opaque_primitives(item.model, item.variant))
         with current_context():
             try:
                 return self._render_patch(frame_bgr, camera, items, levels, occluders, light, components)
@@ -370,11 +374,10 @@ class Compositor:
         if not opaque:
             return None
         casters = []
-        for index, (item, gpu) in enumerate(gpu_items):
+        for index, (item, _gpu) in enumerate(gpu_items):
             own = [d for d in opaque if d.item_index == index]
-            mine = {id(d.primitive) for d in own}
-            primitives = tuple(i for i, p in enumerate(gpu.primitives) if id(p) in mine)
-            if primitives:
+            primitives = opaque_primitives(item.model, item.variant)
+            if primitives and own:
                 cull = not any(d.material.double_sided for d in own)
                 bind = partial(self._bind_object, index)
                 casters.append(Caster(item.model_key, item.model, primitives, bind, cull, own[0].mirrored))

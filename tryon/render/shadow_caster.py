@@ -27,6 +27,13 @@ _meshes: WeakKeyDictionary[ProductModel, dict[tuple[int, ...], CasterMesh]] = We
 _lock = threading.Lock()
 
 
+def opaque_primitives(model: ProductModel, variant: str | None) -> tuple[int, ...]:
+    """Indices of the primitives that cast shadows in `variant`: all but the see-through ones
+    (BLEND or transmissive, the rule GpuMaterial.see_through follows)."""
+    materials = model.materials_for(variant)
+    return tuple(i for i, m in enumerate(materials) if m.alpha_mode != "BLEND" and m.transmission <= 0.0)
+
+
 def caster_mesh(model: ProductModel, primitives: tuple[int, ...]) -> CasterMesh:
     """The stand-in for `model`'s primitives at these indices (the opaque ones), cached."""
     with _lock:

@@ -19,7 +19,7 @@ from tryon.render.compositor import Compositor, get_compositor
 from tryon.render.contact_shadow import OVERHANG_REACH_MM, light_shift_px, pad_below_px, reduction_for
 from tryon.render.items import Occluder
 from tryon.render.lighting import SRGB_TO_LINEAR, SceneLight
-from tryon.render.shadow_caster import build_caster_mesh
+from tryon.render.shadow_caster import build_caster_mesh, opaque_primitives
 
 CAMERA = CameraIntrinsics.from_fov(640, 480)
 SKIN = 150  # sRGB byte of a uniform "skin" frame
@@ -243,6 +243,8 @@ def test_the_caster_stand_in_is_light_and_keeps_the_products_outline():
     from tryon.products.catalog import load_product_model
 
     model = load_product_model(resolve_product("sunglasses-shade"))
+    opaque = opaque_primitives(model, "grey")
+    assert 0 < len(opaque) < len(model.primitives), "the tinted lenses cast no shadow"
     positions, indices = build_caster_mesh(model, tuple(range(len(model.primitives))))
     assert len(indices) <= 1000 < sum(len(p.indices) for p in model.primitives)
     original = np.concatenate([p.positions for p in model.primitives])
