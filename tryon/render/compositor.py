@@ -10,9 +10,10 @@ on linear light (the targets store sRGB, see targets.py), and heavy primitives a
 coarser copies while the difference stays under half a pixel (level_of_detail.py).
 
 With occluders (a head), products also cast soft contact shadows on them: a small caster
-target before the upload, then after the occluders one low-resolution pass and one multiply
-over the occluder pixels (contact_shadow.py); the patch then grows downward by the shadows'
-reach, and those pixels change only where a shadow falls.
+target before the upload, then after the occluders one low-resolution pass, and a multiply on
+the occluder pixels in the FXAA pass (or a pass of its own before the products without FXAA;
+contact_shadow.py); the patch then grows downward by the shadows' reach, and pixels change
+only where a shadow falls.
 
 Only MASK shaders use `discard`: a shader that may discard makes llvmpipe test depth after
 shading instead of before (one in a full-patch pass cost ~25% of the frame). A deferred
@@ -348,15 +349,20 @@ class Compositor:
             if shadowed:
                 assert targets.depth is not None
                 self._shadows.shade(targets.depth, scale)
+                scene.use()  # shade drew into its own target
         with linear_light_writes(ctx):
-            if shadowed:
+            if shadowed and targets.mode != "fxaa":  # FXAA multiplies the shadow in itself
                 self._shadows.apply(scene, viewport, scale)
             for index, draw in enumerate(draws):
                 self._draw_primitive(scene, draw, self._program(draw))
                 if draw.mesh.triangle_count >= FLUSH_AFTER_TRIANGLES and index + 1 < len(draws):
                     self._hand_over()
         scene.depth_mask = True
-        targets.finish(width, height)
+        fxaa_shadow = None
+        if shadowed and targets.mode == "fxaa":
+            assert targets.depth is not None
+            fxaa_shadow = self._shadows.resolve_inputs(targets.depth)
+        targets.finish(width, height, fxaa_shadow)
 
     def _shadow_plan(
         self,

@@ -14,19 +14,22 @@ Three small GL steps per frame (Compositor._draw_patch runs them):
    a texture for this) gives the gap; shadow = STRENGTH * coverage * closeness(gap), fading
    out by REACH_MM and for products behind the skin. Five taps straight above add the shade
    under overhangs: skin below a part standing 8..60 mm off it (a brim over the forehead).
-3. apply, before the products: one triangle at the far plane with depth test ">" reaches only
-   occluder pixels (the background is skipped before shading and never touched) and multiplies
-   them, in linear light, by 1 - shadow, looked up bilinearly (the tent that, with the box,
-   makes about a Gaussian of PENUMBRA_MM).
+3. apply: with FXAA (llvmpipe's mode) the FXAA pass multiplies the shadow in as it writes each
+   pixel (fxaa.frag, CONTACT_SHADOW): only occluder pixels (depth < 1), only the frame's share
+   of a pixel (alpha), on sRGB bytes by f^(1/2.2) for a linear factor f; a pass of its own cost
+   ~0.2 ms more of wall time. Otherwise (SSAA, none) one triangle at the far plane with depth
+   test ">", before the products, reaches only occluder pixels and multiplies them in linear
+   light. Either way the shadow is looked up bilinearly (the tent that, with the box, makes
+   about a Gaussian of PENUMBRA_MM).
 
 Where no product is within reach the factor is exactly 1, so those bytes come back as they
 were. Products drawn on top hide the darkening under them; lenses show it through. The patch
 grows downward only (PAD_SIGMAS, overhangs); at its other edges the shadow fades out.
 
-Cost on llvmpipe (640x480, single-threaded llvmpipe so that the 2-core machine's other
-tenants do not swamp the figure; each step timed alone): cast 0.15-0.35 ms, shade
-0.04-0.19, apply 0.12-0.34, glasses at the low end (~0.4 ms in all), the fedora's large patch
-at the high end (~0.8 ms). Earlier versions measured: float targets with a separable Gaussian,
+Cost on llvmpipe at 640x480 (bench_contact_shadows.py, frame-interleaved, wall time on the
+shared 2-core machine): +0.5 to +0.75 ms a frame for glasses, +1.0 to +1.2 ms for the fedora.
+Each step timed alone with single-threaded llvmpipe: cast 0.15-0.35 ms, shade 0.04-0.19,
+apply pass (SSAA/none) 0.12-0.34. Earlier versions measured: float targets with a separable Gaussian,
 the products' own meshes as casters and the head proxy drawn again to apply: +2.9 ms
 (sunglasses) and +8 ms (hat); a margin on every side: +0.2-0.4 ms.
 """
@@ -41,7 +44,7 @@ from dataclasses import dataclass
 import moderngl
 
 from tryon.products.model import ProductModel
-from tryon.render.programs import build_program
+from tryon.render.programs import SHADOW_UNIT, build_program
 from tryon.render.shadow_caster import caster_mesh
 
 PENUMBRA_MM = 2.0  # sigma of the shadow's soft edge on the skin, mm
@@ -81,7 +84,7 @@ MAX_REDUCTION = 8  # 1280x720 and larger: rims are wider there too
 # A large product (a hat: 336 x 190 px at 640x480) is cast at most this many texels: drawing
 # its stand-in at 1/2 cost 0.4 ms, and its parts are wide enough for coarser texels.
 MAX_CASTER_TEXELS = 6000
-CASTERS_UNIT = 7  # the casters in the blur, the shadow in the apply pass
+CASTERS_UNIT = SHADOW_UNIT  # the casters in the blur, the shadow in the apply pass
 HEAD_DEPTH_UNIT = 8
 CACHED_CASTERS = 16  # stand-ins kept on the GPU, like GpuModelCache's models
 # Encoded depth: 0..1 spans DEPTH_RANGE_MM from DEPTH_BEFORE_MM in front of the nearest product
@@ -249,6 +252,14 @@ class ContactShadowPass:
         self._casters.use(CASTERS_UNIT)
         head_depth.use(HEAD_DEPTH_UNIT)
         self._blur_vao.render(moderngl.TRIANGLES, vertices=3)
+
+    def resolve_inputs(self, head_depth: moderngl.Texture) -> tuple[moderngl.Texture, moderngl.Texture, tuple[float, float]]:
+        """What the FXAA pass needs to multiply the shadow in itself (ResolvePass.draw), at
+        render scale 1, instead of `apply`."""
+        assert self._shadow is not None
+        shadow_w, shadow_h = self._shadow.size
+        per_px = 1.0 / (self._reduction * 2)
+        return self._shadow, head_depth, (per_px / shadow_w, per_px / shadow_h)
 
     def apply(self, scene: moderngl.Framebuffer, viewport: tuple[int, int, int, int], render_scale: int) -> None:
         """Multiply the shadow into `scene` (the patch target with the occluders' depth, nothing

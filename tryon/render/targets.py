@@ -20,7 +20,7 @@ from contextlib import contextmanager
 import moderngl
 import numpy as np
 
-from tryon.render.antialias import SSAA_SCALE, AntialiasingMode, ResolvePass
+from tryon.render.antialias import SSAA_SCALE, AntialiasingMode, ResolvePass, ResolveShadow
 from tryon.render.scene import GL_SRGB8_ALPHA8
 
 STEP_PX = 64
@@ -80,8 +80,9 @@ class PatchTargets:
         else:
             self._small_frames = 0
 
-    def finish(self, width: int, height: int) -> None:
-        """Anti-alias the drawn patch into read_fbo (nothing to do without anti-aliasing)."""
+    def finish(self, width: int, height: int, shadow: ResolveShadow | None = None) -> None:
+        """Anti-alias the drawn patch into read_fbo (nothing to do without anti-aliasing);
+        `shadow` (FXAA only): contact shadows to multiply in on the way."""
         if self._resolve is None:
             return
         assert self.scene is not None and self.read_fbo is not None
@@ -91,9 +92,9 @@ class PatchTargets:
                 self._resolve.draw(self.scene, self.read_fbo, width, height)
         elif self._copy is not None and self._copy_fbo is not None and self.scene_fbo is not None:
             self.ctx.copy_framebuffer(self._copy_fbo, self.scene_fbo)  # bytes: sRGB writes are off
-            self._resolve.draw(self._copy, self.read_fbo, width, height)
+            self._resolve.draw(self._copy, self.read_fbo, width, height, shadow)
         else:
-            self._resolve.draw(self.scene, self.read_fbo, width, height)
+            self._resolve.draw(self.scene, self.read_fbo, width, height, shadow)
 
     def read_into(self, out: np.ndarray) -> None:
         """Read the (H, W, 3) uint8 BGR patch at the origin into `out` (row 0 = top), or BGRA
