@@ -22,13 +22,17 @@ from typing import Literal
 
 import moderngl
 
-from tryon.render.programs import SCENE_TEXELS_UNIT, SCENE_UNIT, build_program
+from tryon.render.programs import HEAD_DEPTH_UNIT, SCENE_TEXELS_UNIT, SCENE_UNIT, SHADOW_UNIT, build_program
 from tryon.render.srgb_bytes import byte_sampler
 
 Antialiasing = Literal["auto", "fxaa", "ssaa", "none"]
 AntialiasingMode = Literal["fxaa", "ssaa", "none"]
 SSAA_SCALE = 2
 _SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swrast", "swiftshader", "software")
+
+
+# (shadow texture, occluder depth texture, shadow uv per pixel): see ResolvePass.draw.
+ResolveShadow = tuple[moderngl.Texture, moderngl.Texture, tuple[float, float]]
 
 
 def resolve_antialiasing(renderer: str, requested: Antialiasing) -> AntialiasingMode:
@@ -58,8 +62,10 @@ class ResolvePass:
     def __init__(self, ctx: moderngl.Context, mode: Literal["fxaa", "ssaa"]) -> None:
         fragment = "fxaa.frag" if mode == "fxaa" else "downsample.frag"
         self.mode = mode
+        self.ctx = ctx
         self.program = build_program(ctx, "fullscreen.vert", fragment)
         self.vao = ctx.vertex_array(self.program, [])
+        self._shadowed: tuple[moderngl.Program, moderngl.VertexArray] | None = None  # FXAA + contact shadow
         self._samplers: tuple[tuple[moderngl.Sampler, int], ...] = ()
         self.reads_bytes = True
         if mode == "fxaa":
@@ -70,17 +76,32 @@ class ResolvePass:
                 nearest = ctx.sampler(filter=(moderngl.NEAREST, moderngl.NEAREST), repeat_x=False, repeat_y=False)
             self._samplers = ((linear, SCENE_UNIT), (nearest, SCENE_TEXELS_UNIT))
 
-    def draw(self, scene: moderngl.Texture, target: moderngl.Framebuffer, width: int, height: int) -> None:
-        """Write the width x height output patch at `target`'s origin (blending and depth off)."""
+    def draw(
+        self,
+        scene: moderngl.Texture,
+        target: moderngl.Framebuffer,
+        width: int,
+        height: int,
+        shadow: ResolveShadow | None = None,
+    ) -> None:
+        """Write the width x height output patch at `target`'s origin (blending and depth off).
+        shadow (FXAA only): multiply contact shadows in on the way (fxaa.frag, CONTACT_SHADOW)."""
+        program, vao = self.program, self.vao
+        if shadow is not None:
+            program, vao = self._shadow_program()
+            shadow_texture, head_depth, uv_per_px = shadow
+            shadow_texture.use(SHADOW_UNIT)
+            head_depth.use(HEAD_DEPTH_UNIT)
+            program["u_shadow_uv_per_px"].value = uv_per_px
         if self.mode == "fxaa":
             tex_w, tex_h = scene.size
-            self.program["u_texel"].value = (
+            program["u_texel"].value = (
                 1.0 / tex_w,
                 1.0 / tex_h,
                 (width - 0.5) / tex_w,
                 (height - 0.5) / tex_h,
             )
-            self.program["u_last"].value = (width - 1, height - 1)
+            program["u_last"].value = (width - 1, height - 1)
         else:
             scene.use(SCENE_UNIT)
         for sampler, unit in self._samplers:
@@ -88,12 +109,24 @@ class ResolvePass:
             sampler.use(unit)
         target.use()
         target.viewport = (0, 0, width, height)
-        self.vao.render(moderngl.TRIANGLES, vertices=3)
+        vao.render(moderngl.TRIANGLES, vertices=3)
         for sampler, unit in self._samplers:
             sampler.clear(unit)
+
+    def _shadow_program(self) -> tuple[moderngl.Program, moderngl.VertexArray]:
+        if self.mode != "fxaa":
+            raise ValueError("contact shadows ride on the FXAA pass only")
+        if self._shadowed is None:
+            program = build_program(self.ctx, "fullscreen.vert", "fxaa.frag", ("CONTACT_SHADOW",))
+            self._shadowed = (program, self.ctx.vertex_array(program, []))
+        return self._shadowed
 
     def release(self) -> None:
         for sampler, _ in self._samplers:
             sampler.release()
         self.vao.release()
         self.program.release()
+        if self._shadowed is not None:
+            self._shadowed[1].release()
+            self._shadowed[0].release()
+            self._shadowed = None

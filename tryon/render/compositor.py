@@ -15,6 +15,12 @@ depth test "<=" and premultiplied blending at its opacity, so each pixel blends 
 surface once (no inner faces showing through) and a product behind still shows; its
 see-through primitives scale their share. Other items take exactly the path they always took.
 
+With occluders (a head), products also cast soft contact shadows on them: a small caster
+target before the upload, then after the occluders one low-resolution pass, and a multiply on
+the occluder pixels in the FXAA pass (or a pass of its own before the products without FXAA;
+contact_shadow.py); the patch then grows downward by the shadows' reach, and pixels change
+only where a shadow falls.
+
 Only MASK shaders use `discard`: a shader that may discard makes llvmpipe test depth after
 shading instead of before (one in a full-patch pass cost ~25% of the frame). A deferred
 variant (G-buffer, then one lighting pass) measured no faster than this forward path with the
@@ -24,6 +30,7 @@ Khronos sunglasses, so the simpler one stayed.
 from __future__ import annotations
 
 import threading
+from functools import partial
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,6 +41,18 @@ import numpy as np
 from tryon.geometry.camera import CameraIntrinsics
 from tryon.render import gl_functions
 from tryon.render.antialias import Antialiasing, is_software_renderer, resolve_antialiasing
+from tryon.render.contact_shadow import (
+    FADE_MM,
+    OVERHANG_REACH_MM,
+    OVERHANG_TAPS,
+    Caster,
+    ContactShadowPass,
+    ShadowPlan,
+    light_shift_px,
+    pad_below_px,
+    penumbra_px,
+    reduction_for,
+)
 from tryon.render.context import current_context
 from tryon.render.items import Occluder, RenderItem
 from tryon.render.lighting import ENV_SIZE, SRGB_TO_LINEAR, SceneLight, estimate_scene_light
@@ -52,6 +71,7 @@ from tryon.render.programs import (
 from tryon.render.level_of_detail import MAX_DEVIATION_PX, ModelDetailLevels, model_detail_levels
 from tryon.render.projection import NEAR_MM, patch_camera, projection_from_intrinsics, screen_footprint
 from tryon.render.scene import GpuMaterial, GpuMesh, GpuModel, GpuModelCache, GpuPrimitive
+from tryon.render.shadow_caster import caster_mesh, opaque_primitives
 from tryon.render.targets import PatchTargets, linear_light_writes
 
 EDGE_PAD_PX = 2  # anti-aliased edges reach a pixel past the projected bounds, coarser copies half a pixel
@@ -85,10 +105,15 @@ class Compositor:
     """Renders RenderItems over BGR frames. One per process (get_compositor): GL objects,
     compiled shaders and uploaded models are kept between frames."""
 
-    def __init__(self, antialiasing: Antialiasing = "auto", level_of_detail: bool = True) -> None:
+    def __init__(
+        self, antialiasing: Antialiasing = "auto", level_of_detail: bool = True, contact_shadows: bool = True
+    ) -> None:
         """level_of_detail: draw coarser copies of heavy primitives where the difference stays
-        under MAX_DEVIATION_PX (see level_of_detail); False always draws the originals."""
+        under MAX_DEVIATION_PX (see level_of_detail); False always draws the originals.
+        contact_shadows: darken the skin (occluder pixels) around products close to it
+        (contact_shadow.py); renders without occluders (render_coverage) never have them."""
         self.level_of_detail = level_of_detail
+        self.contact_shadows = contact_shadows
         with current_context() as ctx:
             self.ctx = ctx
             renderer = str(ctx.info.get("GL_RENDERER", ""))
@@ -100,6 +125,8 @@ class Compositor:
             self._flush = gl_functions.flush() if is_software_renderer(renderer) else None
             self._programs: dict[tuple[str, bool, bool, bool], moderngl.Program] = {}
             self._occluders = OccluderPass(ctx)
+            self._shadows = ContactShadowPass(ctx)
+            self._part_blocks: list[dict[str, int]] = []  # per item of the frame: part -> Object block
             self.models = GpuModelCache(ctx)
             self.targets = PatchTargets(ctx, self.antialiasing)
             self._frame_block = ctx.buffer(reserve=FRAME_BLOCK_FLOATS * 4)
@@ -173,6 +200,9 @@ class Compositor:
             light = estimate_scene_light(frame_bgr)
         # Made before taking the GL lock: the first time, decimating a heavy model takes a while.
         levels = [model_detail_levels(item.model) if self.level_of_detail else None for item in items]
+        if self.contact_shadows and occluders:  # the shadows' stand-ins likewise
+            for item in items:
+                caster_mesh(item.model, opaque_primitives(item.model, item.variant))
         with current_context():
             try:
                 return self._render_patch(frame_bgr, camera, items, levels, occluders, light, components)
@@ -195,9 +225,13 @@ class Compositor:
         gpu_items = [(item, self.models.get(item.model_key, item.model, lv)) for item, lv in zip(items, levels)]
         outlines = [_transform(_part_matrix(item, part), outline) for item, gpu in gpu_items
                     for part, outline in gpu.part_outlines.items()]
-        box = screen_footprint(camera, outlines[0] if len(outlines) == 1 else np.concatenate(outlines), EDGE_PAD_PX)
+        outline = outlines[0] if len(outlines) == 1 else np.concatenate(outlines)
+        nearest_mm = _nearest_depth(outline) if self.contact_shadows and occluders else None
+        box = screen_footprint(camera, outline, EDGE_PAD_PX)
         if box is None:
             return None
+        if nearest_mm:  # room for the shadows below the products
+            box = box[:3] + (min(box[3] + pad_below_px(camera.fx, nearest_mm), camera.height),)
         x0, y0, x1, y1 = box
         scale = self.targets.scale
         patch = cv2.cvtColor(frame_bgr[y0:y1, x0:x1], cv2.COLOR_BGR2BGRA)  # alpha 1: all frame
@@ -207,7 +241,9 @@ class Compositor:
         clip_from_camera = projection_from_intrinsics(view)
         draws = self._plan(gpu_items, clip_from_camera, camera.fx)
         self._write_frame_block(light, view, clip_from_camera)
-        self._draw_patch(patch, clip_from_camera, draws, occluders)
+        area = (x1 - x0) * (y1 - y0)
+        shadow = self._shadow_plan(gpu_items, draws, camera.fx, light, nearest_mm, area) if nearest_mm else None
+        self._draw_patch(patch, clip_from_camera, draws, occluders, shadow)
         result = np.empty((y1 - y0, x1 - x0, components), np.uint8)
         self.targets.read_into(result)
         return box, result
@@ -218,6 +254,7 @@ class Compositor:
             self.models.clear()
             self.targets.close()
             self._occluders.release()
+            self._shadows.release()
             for obj in self._programs.values():
                 obj.release()
             for obj in (self._frame_block, self._object_blocks, self._environment):
@@ -251,8 +288,11 @@ class Compositor:
         opaque: list[_Draw] = []
         faded: list[_Draw] = []
         blended: list[_Draw] = []
+        self._part_blocks = []
         for item, gpu in gpu_items:
             fading = item.opacity < 1.0
+            part_blocks: dict[str, int] = {}
+            self._part_blocks.append(part_blocks)
             # One Object block per rigid part the item draws (a single one for most models).
             for part, members in gpu.part_members.items():
                 camera_from_model = _part_matrix(item, part)
@@ -263,7 +303,7 @@ class Compositor:
                 block[:16] = (clip_from_camera @ camera_from_model).T.ravel()
                 block[16:32] = normal_from_model.T.ravel()
                 block[32] = item.opacity
-                block_index = len(blocks)
+                block_index = part_blocks[part] = len(blocks)
                 blocks.append(block)
                 depths = _transform(camera_from_model, gpu.centres[members])[:, 2].tolist()
                 # mm in the product frame per output pixel, at 1 mm depth.
@@ -302,12 +342,20 @@ class Compositor:
         self._environment.write(encoded, alignment=1)
 
     def _draw_patch(
-        self, patch_bgra: np.ndarray, clip_from_camera: np.ndarray, draws: list[_Draw], occluders: Sequence[Occluder]
+        self,
+        patch_bgra: np.ndarray,
+        clip_from_camera: np.ndarray,
+        draws: list[_Draw],
+        occluders: Sequence[Occluder],
+        shadow: ShadowPlan | None = None,
     ) -> None:
-        """patch_bgra: the frame patch at the render scale, alpha 255."""
+        """patch_bgra: the frame patch at the render scale, alpha 255. shadow: contact shadows
+        to cast on the occluders (contact_shadow.py)."""
         ctx, targets = self.ctx, self.targets
         scale = targets.scale
         height, width = patch_bgra.shape[0] // scale, patch_bgra.shape[1] // scale
+        # Cast first: the rasteriser blurs the small target while the patch uploads.
+        shadowed = shadow is not None and bool(occluders) and self._shadows.cast((width, height), shadow)
         targets.ensure(width, height)
         assert targets.scene_fbo is not None and targets.scene is not None
         viewport = (0, 0, width * scale, height * scale)
@@ -328,8 +376,14 @@ class Compositor:
         if occluders:
             self._occluders.draw(scene, occluders, clip_from_camera)
             self._hand_over()
+            if shadowed:
+                assert targets.depth is not None
+                self._shadows.shade(targets.depth, scale)
+                scene.use()  # shade drew into its own target
         faded = [d for d in draws if d.fading and not d.material.see_through]
         with linear_light_writes(ctx):
+            if shadowed and targets.mode != "fxaa":  # FXAA multiplies the shadow in itself
+                self._shadows.apply(scene, viewport, scale)
             try:
                 for index, draw in enumerate(draws):
                     if faded and draw is faded[0]:
@@ -343,7 +397,53 @@ class Compositor:
                 if faded:
                     ctx.depth_func = "<"  # the context is shared
         scene.depth_mask = True
-        targets.finish(width, height)
+        fxaa_shadow = None
+        if shadowed and targets.mode == "fxaa":
+            assert targets.depth is not None
+            fxaa_shadow = self._shadows.resolve_inputs(targets.depth)
+        targets.finish(width, height, fxaa_shadow)
+
+    def _shadow_plan(
+        self,
+        gpu_items: list[tuple[RenderItem, GpuModel]],
+        draws: list[_Draw],
+        focal_px: float,
+        light: SceneLight,
+        nearest_mm: float,
+        patch_px: int,
+    ) -> ShadowPlan | None:
+        """What ContactShadowPass needs this frame; None when nothing opaque is in front of the
+        camera. focal_px: frame pixels; nearest_mm: depth of the products' nearest point;
+        patch_px: the patch's area in frame pixels."""
+        opaque = [d for d in draws if not d.material.see_through and d.depth > NEAR_MM]
+        if not opaque:
+            return None
+        casters = []
+        for (item, gpu), blocks in zip(gpu_items, self._part_blocks):
+            opaque_ones = opaque_primitives(item.model, item.variant)
+            # One caster per rigid part, under that part's Object block (glasses temples move).
+            for part, members in gpu.part_members.items():
+                own = [d for d in opaque if d.block_index == blocks[part]]
+                in_part = set(members.tolist())
+                primitives = tuple(i for i in opaque_ones if i in in_part)
+                if primitives and own:
+                    cull = not any(d.material.double_sided for d in own)
+                    bind = partial(self._bind_object, blocks[part])
+                    casters.append(Caster(item.model_key, item.model, primitives, bind, cull, own[0].mirrored))
+        mean_depth = sum(d.depth for d in opaque) / len(opaque)
+        return ShadowPlan(
+            reduction=reduction_for(penumbra_px(focal_px, mean_depth), patch_px),
+            nearest_mm=nearest_mm,
+            shift_px=light_shift_px(light.key_direction, focal_px, mean_depth),
+            casters=tuple(casters),
+            overhang_step_px=OVERHANG_REACH_MM / OVERHANG_TAPS * focal_px / mean_depth,
+            fade_px=FADE_MM * focal_px / nearest_mm,
+        )
+
+    def _bind_object(self, block_index: int) -> None:
+        self._object_blocks.bind_to_uniform_block(
+            OBJECT_BLOCK, offset=block_index * OBJECT_STRIDE, size=OBJECT_BLOCK_BYTES
+        )
 
     def _draw_faded_depth(self, scene: moderngl.Framebuffer, faded: list[_Draw]) -> None:
         """Depth pre-pass of fading items' opaque primitives, with the programs that then shade
@@ -398,6 +498,13 @@ class Compositor:
         else:
             ctx.enable_only(flags)
             vao.render(moderngl.TRIANGLES)
+
+
+def _nearest_depth(outline: np.ndarray) -> float | None:
+    """Camera-frame depth (mm) of the nearest outline point in front of the camera, if any."""
+    depths = outline[:, 2]
+    in_front = depths[depths > NEAR_MM]
+    return float(in_front.min()) if len(in_front) else None
 
 
 def _check_frame(frame_bgr: np.ndarray, camera: CameraIntrinsics) -> None:

@@ -28,6 +28,8 @@ EMISSIVE_UNIT = 3
 ENVIRONMENT_UNIT = 4
 SCENE_UNIT = 5  # the drawn patch, read by anti-aliasing passes
 SCENE_TEXELS_UNIT = 6  # the same, through a nearest-texel sampler (FXAA)
+SHADOW_UNIT = 7  # contact shadows (contact_shadow.py): casters, then the shadow itself
+HEAD_DEPTH_UNIT = 8  # ... and the occluders' depth where FXAA multiplies the shadow in
 
 _BINDINGS = {
     "Object": OBJECT_BLOCK,
@@ -40,6 +42,8 @@ _BINDINGS = {
     "u_environment": ENVIRONMENT_UNIT,
     "u_scene": SCENE_UNIT,
     "u_texels": SCENE_TEXELS_UNIT,
+    "u_shadow": SHADOW_UNIT,
+    "u_head_depth": HEAD_DEPTH_UNIT,
 }
 
 

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 import moderngl
 import numpy as np
 
-from tryon.render.antialias import SSAA_SCALE, AntialiasingMode, ResolvePass
+from tryon.render.antialias import SSAA_SCALE, AntialiasingMode, ResolvePass, ResolveShadow
 from tryon.render.scene import GL_SRGB8_ALPHA8
 
 STEP_PX = 64
@@ -61,6 +61,7 @@ class PatchTargets:
         self._objects: list = []
         self.scene: moderngl.Texture | None = None
         self.scene_fbo: moderngl.Framebuffer | None = None
+        self.depth: moderngl.Texture | None = None  # scene_fbo's depth
         self.read_fbo: moderngl.Framebuffer | None = None
         self._copy: moderngl.Texture | None = None  # plain bytes of the scene, for FXAA fallback
         self._copy_fbo: moderngl.Framebuffer | None = None
@@ -79,8 +80,9 @@ class PatchTargets:
         else:
             self._small_frames = 0
 
-    def finish(self, width: int, height: int) -> None:
-        """Anti-alias the drawn patch into read_fbo (nothing to do without anti-aliasing)."""
+    def finish(self, width: int, height: int, shadow: ResolveShadow | None = None) -> None:
+        """Anti-alias the drawn patch into read_fbo (nothing to do without anti-aliasing);
+        `shadow` (FXAA only): contact shadows to multiply in on the way."""
         if self._resolve is None:
             return
         assert self.scene is not None and self.read_fbo is not None
@@ -90,9 +92,9 @@ class PatchTargets:
                 self._resolve.draw(self.scene, self.read_fbo, width, height)
         elif self._copy is not None and self._copy_fbo is not None and self.scene_fbo is not None:
             self.ctx.copy_framebuffer(self._copy_fbo, self.scene_fbo)  # bytes: sRGB writes are off
-            self._resolve.draw(self._copy, self.read_fbo, width, height)
+            self._resolve.draw(self._copy, self.read_fbo, width, height, shadow)
         else:
-            self._resolve.draw(self.scene, self.read_fbo, width, height)
+            self._resolve.draw(self.scene, self.read_fbo, width, height, shadow)
 
     def read_into(self, out: np.ndarray) -> None:
         """Read the (H, W, 3) uint8 BGR patch at the origin into `out` (row 0 = top), or BGRA
@@ -106,7 +108,7 @@ class PatchTargets:
         for obj in reversed(self._objects):
             obj.release()
         self._objects = []
-        self.scene = self._copy = None
+        self.scene = self._copy = self.depth = None
         self.scene_fbo = self.read_fbo = self._copy_fbo = None
         self.capacity = (0, 0)
 
@@ -124,9 +126,13 @@ class PatchTargets:
         # The resolve passes fetch texels or bring their own samplers.
         self.scene.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self.scene.repeat_x = self.scene.repeat_y = False
-        depth = ctx.depth_renderbuffer(render_size)
-        self.scene_fbo = ctx.framebuffer([self.scene], depth)
-        self._objects = [self.scene, depth, self.scene_fbo]
+        # A texture, not a renderbuffer: contact shadows read the occluders' depth (into a
+        # target of their own, so it is no feedback loop).
+        self.depth = ctx.depth_texture(render_size)
+        self.depth.compare_func = ""
+        self.depth.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self.scene_fbo = ctx.framebuffer([self.scene], self.depth)
+        self._objects = [self.scene, self.depth, self.scene_fbo]
         self.read_fbo = self.scene_fbo
         if self.mode == "ssaa":
             resolved = ctx.texture(size, 4, internal_format=GL_SRGB8_ALPHA8)

@@ -12,6 +12,15 @@ uniform sampler2D u_texels;  // the same patch, NEAREST filtered
 uniform vec4 u_texel;        // xy: 1 / texture size; zw: largest sample coordinate inside the patch
 uniform ivec2 u_last;        // the patch's last pixel (width - 1, height - 1)
 
+#ifdef CONTACT_SHADOW
+// Contact shadows (contact_shadow.py) multiplied in here rather than in a pass of their own
+// over the patch. Only occluder pixels (depth < 1) and only the frame's share of each pixel
+// (alpha) darken.
+uniform sampler2D u_shadow;         // how much light the products take away, low resolution
+uniform sampler2D u_head_depth;     // the occluders' depth, one texel per pixel
+uniform vec2 u_shadow_uv_per_px;
+#endif
+
 out vec4 f_color;
 
 const float EDGE_THRESHOLD = 0.125;       // local contrast needed, relative to the brightest luma
@@ -33,6 +42,17 @@ vec4 sample_at(vec2 uv) {
     return texture(u_scene, clamp(uv, 0.5 * u_texel.xy, u_texel.zw));
 }
 
+// The output pixel, with the contact shadow where there is one. These are sRGB bytes: a linear
+// factor f is close to f^(1 / 2.2) on them, and f = 1 leaves the bytes exactly as they were.
+vec4 shaded(vec4 color, ivec2 p) {
+#ifdef CONTACT_SHADOW
+    float shadow = texture(u_shadow, gl_FragCoord.xy * u_shadow_uv_per_px).r;
+    float on_head = texelFetch(u_head_depth, p, 0).r < 1.0 ? color.a : 0.0;
+    color.rgb *= pow(1.0 - shadow * on_head, 1.0 / 2.2);
+#endif
+    return color;
+}
+
 void main() {
     ivec2 p = ivec2(gl_FragCoord.xy);
     vec4 centre = fetch(p);
@@ -40,7 +60,7 @@ void main() {
     vec4 ne = fetch(p + ivec2(1, -1));
     vec4 sw = fetch(p + ivec2(-1, 1));
     vec4 se = fetch(p + ivec2(1, 1));
-    f_color = centre;
+    f_color = shaded(centre, p);
     if (min(min(centre.a, nw.a), min(min(ne.a, sw.a), se.a)) >= 1.0) {
         return;
     }
@@ -67,5 +87,5 @@ void main() {
     float luma_outer = luma(outer);
     // The wide blend can overshoot across a second edge; fall back to the narrow one then.
     vec3 color = (luma_outer < luma_min || luma_outer > luma_max) ? inner : outer;
-    f_color = vec4(color, centre.a);
+    f_color = shaded(vec4(color, centre.a), p);
 }
