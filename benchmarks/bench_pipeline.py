@@ -151,7 +151,12 @@ def main() -> None:
     parser.add_argument("--block", type=int, default=30, help="frames per block in the warm run")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/pipeline.json")
     parser.add_argument("--no-hands", action="store_true", help="occlusion by hands off (for an A/B)")
+    parser.add_argument("--no-contact-shadows", action="store_true", help="contact shadows off (for an A/B)")
     args = parser.parse_args()
+    if args.no_contact_shadows:
+        from tryon.render.compositor import get_compositor
+
+        get_compositor().contact_shadows = False
     if not VIDEO.is_file() or not SUNGLASSES.is_file():
         raise SystemExit(f"needs the shared data at {DATA}")
     console = Console()
@@ -196,6 +201,7 @@ def main() -> None:
         console.print(f"{'[green]met' if ok else '[red]missed'}[/] {name}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     payload = {"machine": {"cpu_count": os.cpu_count(), "platform": platform.platform()}, "hands": not args.no_hands,
+               "contact_shadows": not args.no_contact_shadows,
                "results": results,
                "targets": TARGETS, "checks": checks}
     args.out.write_text(json.dumps(payload, indent=2))

@@ -12,6 +12,7 @@ head), combining the wearer's own contour with the whole-face pose (see ear_root
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -21,6 +22,8 @@ from tryon.geometry.reference_face import FACE_LEFT_SIDE, FACE_RIGHT_SIDE, LEFT_
 
 # Contour points above and below eye level on each side: (upper, lower), the wearer's right first.
 CONTOUR_AT_EYES = ((162, 127), (389, 356))
+_CONTOUR_INPUTS = [RIGHT_IRIS[0], LEFT_IRIS[0], *CONTOUR_AT_EYES[0], *CONTOUR_AT_EYES[1]]
+_PUPILS = [RIGHT_IRIS[0], LEFT_IRIS[0]]
 EAR_ROOT_ABOVE_PUPILS_MM = 10.0  # the attachment top sits about level with the upper eyelid crease
 EAR_ROOT_BEHIND_CONTOUR_MM = 22.0
 EAR_ROOT_OUTSIDE_CONTOUR_MM = 3.0  # the head is a little wider above the ear than the outline in front
@@ -36,23 +39,25 @@ def ear_roots(landmarks_head: np.ndarray, pose: HeadPose) -> np.ndarray:
     EAR_ROOT_ABOVE_PUPILS_MM at the root's depth, so an error in the head's pitch cannot lift
     the ear roots (and the temples with them) into the hair or drop them down the cheek."""
     reference = _reference_ear_roots()
-    width = float(np.linalg.norm(landmarks_head[FACE_LEFT_SIDE] - landmarks_head[FACE_RIGHT_SIDE]))
-    rigid = reference.roots * [width / (reference.face_width * pose.scale), 1.0, 1.0] * pose.scale
     r, t = pose.rotation, pose.translation
-    depth = (rigid @ r.T + t)[:, 2]
+    # Plain floats: a dozen tiny numpy operations would cost more than the arithmetic (~0.1 ms).
+    (p0x, p0y, p0z), (p1x, p1y, p1z) = (landmarks_head[_PUPILS] @ r.T + t).tolist()  # camera frame
+    ((wx, wy, wz),) = (landmarks_head[[FACE_LEFT_SIDE]] - landmarks_head[[FACE_RIGHT_SIDE]]).tolist()
+    widen = math.sqrt(wx * wx + wy * wy + wz * wz) / (reference.face_width * pose.scale)
+    rigid = reference.roots * [widen * pose.scale, pose.scale, pose.scale]
+    depths = (rigid @ r[2] + t[2]).tolist()
     seen = contour_ear_roots(landmarks_head) @ r.T + t
-    seen = seen[:, :2] / seen[:, 2:3]  # picture plane at unit focal length
-    pupils = landmarks_head[[RIGHT_IRIS[0], LEFT_IRIS[0]]] @ r.T + t
-    pupils = pupils[:, :2] / pupils[:, 2:3]
-    across = pupils[1] - pupils[0]
-    across /= max(float(np.linalg.norm(across)), 1e-12)
-    up = np.array([across[1], -across[0]])  # picture y grows down
-    roots = np.empty((2, 3))
-    for side in range(2):
-        height = float((seen[side] - pupils.mean(axis=0)) @ up)
-        point = seen[side] + (EAR_ROOT_ABOVE_PUPILS_MM / depth[side] - height) * up
-        roots[side] = (np.array([point[0] * depth[side], point[1] * depth[side], depth[side]]) - t) @ r
-    return roots
+    pupils = ((p0x / p0z, p0y / p0z), (p1x / p1z, p1y / p1z))
+    ax, ay = pupils[1][0] - pupils[0][0], pupils[1][1] - pupils[0][1]
+    norm = max(math.hypot(ax, ay), 1e-12)
+    ux, uy = ay / norm, -ax / norm  # up in the picture (its y grows down), across the pupil line
+    mx, my = 0.5 * (pupils[0][0] + pupils[1][0]), 0.5 * (pupils[0][1] + pupils[1][1])
+    out = []
+    for (sx, sy, sz), depth in zip(seen.tolist(), depths):
+        u, v = sx / sz, sy / sz
+        lift = EAR_ROOT_ABOVE_PUPILS_MM / depth - ((u - mx) * ux + (v - my) * uy)
+        out.append([(u + lift * ux) * depth, (v + lift * uy) * depth, depth])
+    return (np.array(out) - t) @ r
 
 
 class _Reference:
@@ -70,14 +75,13 @@ def _reference_ear_roots() -> _Reference:
 
 def contour_ear_roots(landmarks_head: np.ndarray) -> np.ndarray:
     """(2,3) mm: the ear roots placed from the contour points at eye level alone (head frame)."""
-    pupils_y = 0.5 * float(landmarks_head[RIGHT_IRIS[0], 1] + landmarks_head[LEFT_IRIS[0], 1])
-    target_y = pupils_y - EAR_ROOT_ABOVE_PUPILS_MM
-    roots = np.empty((2, 3))
-    for side, ((upper, lower), outward) in enumerate(zip(CONTOUR_AT_EYES, (-1.0, 1.0))):
-        a, b = landmarks_head[upper], landmarks_head[lower]
-        span = float(b[1] - a[1])
-        t = 0.5 if abs(span) < 1e-6 else float(np.clip((target_y - a[1]) / span, -0.5, 1.5))
-        contour = a + t * (b - a)
-        roots[side] = [contour[0] + outward * EAR_ROOT_OUTSIDE_CONTOUR_MM, target_y,
-                       contour[2] + EAR_ROOT_BEHIND_CONTOUR_MM]
-    return roots
+    (_, p0y, _), (_, p1y, _), *contour = landmarks_head[_CONTOUR_INPUTS].tolist()
+    target_y = 0.5 * (p0y + p1y) - EAR_ROOT_ABOVE_PUPILS_MM
+    roots = []
+    for side, outward in enumerate((-1.0, 1.0)):
+        (ax, ay, az), (bx, by, bz) = contour[2 * side], contour[2 * side + 1]
+        span = by - ay
+        f = 0.5 if abs(span) < 1e-6 else min(max((target_y - ay) / span, -0.5), 1.5)
+        roots.append([ax + f * (bx - ax) + outward * EAR_ROOT_OUTSIDE_CONTOUR_MM, target_y,
+                      az + f * (bz - az) + EAR_ROOT_BEHIND_CONTOUR_MM])
+    return np.array(roots)
