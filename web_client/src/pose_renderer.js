@@ -173,23 +173,9 @@ export class PoseRenderer {
       occluder.renderOrder = -1; // depth first, so the head hides the temples behind it
       occluder.visible = false;
       this.scene.add(occluder);
-      const domes = [0, 1].map(() => {
-        const dome = new THREE.Mesh(this.domeGeometry, this.domeMaterial);
-        dome.matrixAutoUpdate = false;
-        dome.renderOrder = -1;
-        dome.visible = false;
-        this.scene.add(dome);
-        return dome;
-      });
+      const domes = depthOnlyPair(this.scene, this.domeGeometry, this.domeMaterial);
       // The ears hide the temples' ends and ear hooks (the result's occluder_ears).
-      const ears = [0, 1].map(() => {
-        const ear = new THREE.Mesh(this.occluderGeometry, this.occluderMaterial);
-        ear.matrixAutoUpdate = false;
-        ear.renderOrder = -1;
-        ear.visible = false;
-        this.scene.add(ear);
-        return ear;
-      });
+      const ears = depthOnlyPair(this.scene, this.occluderGeometry, this.occluderMaterial);
       this.faces.push({ occluder, domes, ears, url: null, copies: [] });
     }
     return this.faces[index];
@@ -203,15 +189,8 @@ export class PoseRenderer {
     const hidden = (face.skipped && face.tracking !== "fading") || face.tracking === "acquiring" || opacity <= 0;
     const placements = hidden ? [] : face.placements ?? [];
     const domes = face.occluder_domes ?? [];
-    slot.domes.forEach((dome, i) => {
-      dome.visible = i < domes.length;
-      if (dome.visible) dome.matrix.set(...domeModelView(domes[i]));
-    });
-    const ears = face.occluder_ears ?? [];
-    slot.ears.forEach((ear, i) => {
-      ear.visible = i < ears.length;
-      if (ear.visible) ear.matrix.set(...domeModelView(ears[i]));
-    });
+    placeDepthOnly(slot.domes, domes);
+    placeDepthOnly(slot.ears, face.occluder_ears ?? []);
     if (face.camera_from_head && domes.length === 0) {
       slot.occluder.matrix.set(...occluderModelView(face.camera_from_head));
       slot.occluder.visible = true;
@@ -279,6 +258,26 @@ export class PoseRenderer {
     }
     return this.templates.get(url);
   }
+}
+
+/** Two hidden depth-only meshes (a hat's domes, a face's ears), drawn before the product. */
+function depthOnlyPair(scene, geometry, material) {
+  return [0, 1].map(() => {
+    const mesh = new THREE.Mesh(geometry, material);
+    mesh.matrixAutoUpdate = false;
+    mesh.renderOrder = -1;
+    mesh.visible = false;
+    scene.add(mesh);
+    return mesh;
+  });
+}
+
+/** Show each mesh at its camera_from_unit matrix (row-major, mm), hide those without one. */
+function placeDepthOnly(meshes, matrices) {
+  meshes.forEach((mesh, i) => {
+    mesh.visible = i < matrices.length;
+    if (mesh.visible) mesh.matrix.set(...domeModelView(matrices[i]));
+  });
 }
 
 /**

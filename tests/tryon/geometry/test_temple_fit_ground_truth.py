@@ -1,47 +1,36 @@
-"""Glasses temples against ground truth: a textured head made from a real frontal photo (its own
-face mesh, textured with the photo, as in tests/tryon/geometry/test_pose_ground_truth.py) is
-rendered at known poses, centred and off-centre, tracked like a camera frame, and dressed; each
-temple's resting point must land on the head's ear root, wherever the face sits in the picture."""
+"""Glasses temples against ground truth: the textured head of test_pose_ground_truth.py (a real
+frontal photo's own face mesh, textured with the photo) is rendered at known poses, centred and
+off-centre, tracked like a camera frame, and dressed; each temple's resting point must land on
+the head's ear root, wherever the face sits in the picture. Then every shared face is dressed and
+no temple seen from the side may rise into the hair or drop down the cheek."""
 
 import cv2
 import numpy as np
 import pytest
-from scipy.spatial import Delaunay
 from scipy.spatial.transform import Rotation
+from test_pose_ground_truth import textured_head  # noqa: F401 (the fixture)
 
 from tryon.frames import read_image_file
 from tryon.geometry.camera import CameraIntrinsics
 from tryon.geometry.ear_roots import contour_ear_roots
-from tryon.geometry.head_pose import estimate_head_pose
 from tryon.geometry.reference_face import load_reference_face
 from tryon.pipeline import TryOnPipeline
 from tryon.products.catalog import resolve_product
-from tryon.products.fit.face_frame import HEAD_FROM_PRODUCT_AXES, FaceFrame
+from tryon.products.fit.face_frame import HEAD_FROM_PRODUCT_AXES
 from tryon.products.fit.temples import picture_angle_deg
-from tryon.products.model import Material, Primitive, ProductModel
+from tryon.products.model import ProductModel
 from tryon.render.items import RenderItem
-from tryon.tracking.face import FaceTracker
 
 REF = load_reference_face()
 CAM = CameraIntrinsics.from_fov(640, 480)
 
 
 @pytest.fixture(scope="module")
-def textured_head(shared_data) -> tuple[ProductModel, np.ndarray]:
-    """The head model (product axes) and its (478,3) landmarks in its own head frame (mm)."""
-    photo = cv2.resize(read_image_file(shared_data / "faces/obama_official_portrait_frontal.jpg"), (640, 800))
-    cam = CameraIntrinsics.from_fov(640, 800)
-    with FaceTracker("photo") as tracker:
-        lm = tracker.process(photo)[0].landmarks
-    face = FaceFrame.build(lm, estimate_head_pose(lm, cam, REF), cam, REF)
-    positions = (face.landmarks_head @ HEAD_FROM_PRODUCT_AXES).astype(np.float32)
-    uvs = (lm[:, :2] / [640.0, 800.0]).astype(np.float32)
-    triangles = Delaunay(lm[:, :2]).simplices.astype(np.uint32)
-    rgba = cv2.cvtColor(photo, cv2.COLOR_BGR2RGBA)
-    skin = Material("photo", base_color=(0.0, 0.0, 0.0, 1.0), roughness=1.0, emissive=(1.0, 1.0, 1.0),
-                    emissive_texture=rgba, double_sided=True)
-    normals = np.tile(np.array([0, 0, 1], np.float32), (len(positions), 1))
-    return ProductModel((Primitive("face", positions, normals, uvs, triangles, skin),)), face.landmarks_head
+def head(textured_head) -> tuple[ProductModel, np.ndarray]:
+    """The textured head (test_pose_ground_truth) and its (478,3) landmarks in its own head frame
+    (mm): its vertices, in product axes."""
+    landmarks_head = textured_head.primitives[0].positions.astype(np.float64) @ HEAD_FROM_PRODUCT_AXES
+    return textured_head, landmarks_head
 
 
 def _camera_from_head(yaw: float, pitch: float, position: tuple[float, float, float]) -> np.ndarray:
@@ -86,9 +75,9 @@ POSES = [
 
 
 @pytest.mark.parametrize("yaw,pitch,position,tolerance_mm", POSES)
-def test_each_temple_rests_on_the_ear_root_of_a_head_seen_at_a_known_pose(textured_head, artifacts, yaw, pitch, position,
+def test_each_temple_rests_on_the_ear_root_of_a_head_seen_at_a_known_pose(head, artifacts, yaw, pitch, position,
                                                                           tolerance_mm):
-    head, landmarks_head = textured_head
+    head, landmarks_head = head
     camera_from_head = _camera_from_head(yaw, pitch, position)
     image = _render(head, camera_from_head)
     with TryOnPipeline(resolve_product("round-classic"), mode="photo", camera=CAM) as pipeline:
@@ -139,7 +128,7 @@ END_ON_SHARE = 0.125
 @pytest.mark.parametrize("product", ["round-classic", "sunglasses-shade"])
 def test_temples_never_rise_into_the_hair_nor_drop_down_the_cheek_on_any_shared_face(shared_data, textured_head,
                                                                                      product):
-    turned = [(f"head_yaw{yaw}_{x:.0f}_{y:.0f}", _render(textured_head[0], _camera_from_head(yaw, 0, (x, y, 450.0))))
+    turned = [(f"head_yaw{yaw}_{x:.0f}_{y:.0f}", _render(textured_head, _camera_from_head(yaw, 0, (x, y, 450.0))))
               for yaw in (-30, 30) for x, y in ((0.0, 0.0), (-120.0, -100.0), (100.0, 80.0))]
     judged = 0
     with TryOnPipeline(resolve_product(product), mode="photo", max_faces=4) as pipeline:
