@@ -4,19 +4,18 @@
 objects, and returns them; reading those back into arrays means serialising them again. Per
 frame at 640x480 that wrapper work measured ~0.45 ms beside ~4.4 ms of graph time. Here the
 same graph (same models, options and simulated 30 fps timestamps) is fed one image packet and
-its output packet's serialised landmark lists are decoded straight into arrays.
-
-The wrapper's private members this relies on are those of mediapipe 0.10.21 (pinned); if they
-are ever missing, the public `process` path is used instead, with the same results.
+its output packet's serialised landmark lists are decoded straight into arrays
+(direct_graph_feed.py; the public `process` path, with the same results, if the pinned
+mediapipe's private members are ever missing).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from tryon.tracking.direct_graph_feed import DirectGraphFeed, landmark_list_array
+
 OUTPUT_STREAM = "multi_face_landmarks"
-INPUT_STREAM = "image"
-_FRAME_STEP_US = 33333  # the wrapper's simulated 30 fps clock
 
 # A NormalizedLandmarkList of x/y/z-only landmarks serialises to fixed 17-byte records (field
 # tag, length, then three tagged float32s): numpy reads them in one pass.
@@ -44,31 +43,16 @@ class FaceMeshGraph:
             min_detection_confidence=min_detection_confidence,
             min_tracking_confidence=min_tracking_confidence,
         )
-        self._direct = _has_direct_access(self._solution)
-        if self._direct:  # resolved once: this runs every frame
-            from mediapipe.python import packet_creator
-            from mediapipe.python._framework_bindings import _packet_getter, image_frame
-
-            self._create_image = packet_creator.create_image
-            self._serialized_lists = _packet_getter._get_serialized_proto_list
-            self._srgb = image_frame.ImageFormat.SRGB
+        self._feed = DirectGraphFeed(self._solution, (OUTPUT_STREAM,))
+        self._direct = self._feed.available
 
     def landmarks(self, rgb: np.ndarray) -> list[np.ndarray]:
         """(N,3) float64 normalised landmarks (x, y in 0..1 of the image, z relative) per face
         found in a (H, W, 3) uint8 RGB image."""
         if not self._direct:
             result = self._solution.process(rgb)
-            return [_from_message(lm) for lm in (result.multi_face_landmarks or [])]
-        solution = self._solution
-        solution._graph_outputs.clear()
-        solution._simulated_timestamp += _FRAME_STEP_US
-        packet = self._create_image(rgb, image_format=self._srgb)
-        solution._graph.add_packet_to_input_stream(stream=INPUT_STREAM, packet=packet.at(solution._simulated_timestamp))
-        solution._graph.wait_until_idle()
-        output = solution._graph_outputs.get(OUTPUT_STREAM)
-        if output is None or output.is_empty():
-            return []
-        return [landmarks_from_bytes(data) for data in self._serialized_lists(output)]
+            return [landmark_list_array(lm) for lm in (result.multi_face_landmarks or [])]
+        return [landmarks_from_bytes(data) for data in self._feed.run(rgb)[OUTPUT_STREAM]]
 
     def close(self) -> None:
         self._solution.close()
@@ -88,22 +72,4 @@ def landmarks_from_bytes(data: bytes) -> np.ndarray:
 
     message = landmark_pb2.NormalizedLandmarkList()
     message.ParseFromString(data)
-    return _from_message(message)
-
-
-def _from_message(landmark_list) -> np.ndarray:
-    return np.array([(p.x, p.y, p.z) for p in landmark_list.landmark], dtype=np.float64).reshape(-1, 3)
-
-
-def _has_direct_access(solution) -> bool:
-    try:
-        from mediapipe.python import packet_creator  # noqa: F401
-        from mediapipe.python._framework_bindings import _packet_getter, image_frame  # noqa: F401
-    except ImportError:
-        return False
-    members = ("_graph", "_graph_outputs", "_simulated_timestamp", "_input_stream_type_info", "_output_stream_type_info")
-    if not all(hasattr(solution, name) for name in members):
-        return False
-    return (list(solution._input_stream_type_info) == [INPUT_STREAM]
-            and list(solution._output_stream_type_info) == [OUTPUT_STREAM]
-            and hasattr(_packet_getter, "_get_serialized_proto_list"))
+    return landmark_list_array(message)
