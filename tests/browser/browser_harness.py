@@ -34,6 +34,14 @@ CHROMIUM_BASE_ARGS = [
 ]
 
 
+def launch_with_fake_camera(playwright_driver, y4m: Path):
+    """Headless Chromium whose camera plays `y4m` and whose permission prompts are accepted."""
+    return playwright_driver.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True,
+        args=["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+              f"--use-file-for-fake-video-capture={y4m}", *CHROMIUM_BASE_ARGS])
+
+
 def missing_prerequisite() -> str | None:
     """Why the Chromium tests cannot run here, or None."""
     if not CHROMIUM.is_file():

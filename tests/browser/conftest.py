@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from browser_harness import (
     ADMIN_KEY, ARTIFACTS, CHROMIUM, CHROMIUM_BASE_ARGS, FAKE_CAMERA_FPS, FAKE_CAMERA_SIZE, FAKE_CAMERA_SOURCE,
-    FAKE_CAMERA_SOURCE_FRAMES, THREE_JS, RunningServer,
+    FAKE_CAMERA_SOURCE_FRAMES, THREE_JS, RunningServer, launch_with_fake_camera,
 )
 
 from tests.server.live_server import start_server, stop_server
@@ -75,10 +75,7 @@ def playwright_driver() -> Iterator[object]:
 @pytest.fixture(scope="module")
 def camera_browser(playwright_driver, fake_camera_y4m: Path):
     """Chromium whose camera is the fake clip and whose permission prompts are accepted."""
-    browser = playwright_driver.chromium.launch(
-        executable_path=str(CHROMIUM), headless=True,
-        args=["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-              f"--use-file-for-fake-video-capture={fake_camera_y4m}", *CHROMIUM_BASE_ARGS])
+    browser = launch_with_fake_camera(playwright_driver, fake_camera_y4m)
     yield browser
     browser.close()
 

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from browser_harness import (CHROMIUM, CHROMIUM_BASE_ARGS, FAKE_CAMERA_FPS, FAKE_CAMERA_SIZE, FAKE_CAMERA_SOURCE,
+from browser_harness import (FAKE_CAMERA_FPS, FAKE_CAMERA_SIZE, FAKE_CAMERA_SOURCE, launch_with_fake_camera,
                              missing_prerequisite, open_shopper_page)
 from test_shopper_page import GLASSES, assert_no_page_errors, decode_data_url, eye_region, start_camera, wait_for_state
 
@@ -52,10 +52,7 @@ def thumb_camera_y4m(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def thumb_browser(playwright_driver, thumb_camera_y4m: Path):
-    browser = playwright_driver.chromium.launch(
-        executable_path=str(CHROMIUM), headless=True,
-        args=["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-              f"--use-file-for-fake-video-capture={thumb_camera_y4m}", *CHROMIUM_BASE_ARGS])
+    browser = launch_with_fake_camera(playwright_driver, thumb_camera_y4m)
     yield browser
     browser.close()
 
