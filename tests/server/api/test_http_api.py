@@ -52,7 +52,7 @@ def test_unknown_products_and_variants_are_404_with_the_known_names(server, path
     assert status == 404 and words in json.loads(body)["detail"]
 
 
-def test_the_sample_video_is_webm_for_every_browser(server):
+def test_the_sample_video_is_webm_for_every_browser(server, shared_data):  # the clip is from shared data
     status, headers, body = fetch(f"{server.http}/api/sample-video")
     assert status == 200 and headers["content-type"] == "video/webm"
     assert body[:4] == b"\x1a\x45\xdf\xa3" and len(body) > 100_000  # EBML magic
@@ -61,7 +61,11 @@ def test_the_sample_video_is_webm_for_every_browser(server):
 def test_client_config_carries_the_limits_and_the_socket_path(server):
     config = json.loads(fetch(f"{server.http}/api/config")[2])
     assert config["ws_path"] == "/ws/tryon" and config["limits"]["max_frame_width"] == 1280
-    assert config["sample_video"] is True and config["defaults"]["mode"] == "composite"
+    assert config["defaults"]["mode"] == "composite"
+
+
+def test_client_config_offers_the_sample_video_when_there_is_one(server, shared_data):
+    assert json.loads(fetch(f"{server.http}/api/config")[2])["sample_video"] is True
 
 
 def test_openapi_documents_the_routes(server):
