@@ -34,6 +34,34 @@ CHROMIUM_BASE_ARGS = [
 ]
 
 
+def write_fake_camera(path: Path, frames: range) -> Path:
+    """Frames `frames` of FAKE_CAMERA_SOURCE at FAKE_CAMERA_SIZE, played forward then backward
+    (so the loop has no jump), as a YUV4MPEG2 file: Chromium's fake camera format, 4:2:0 planes
+    after each FRAME line. Fails when the clip holds fewer than 25 of them."""
+    import cv2
+
+    width, height = FAKE_CAMERA_SIZE
+    capture = cv2.VideoCapture(str(FAKE_CAMERA_SOURCE))
+    planes: list[bytes] = []
+    try:
+        for index in range(frames.stop):
+            ok, bgr = capture.read()
+            if not ok:
+                break
+            if index in frames:
+                bgr = cv2.resize(bgr, (width, height), interpolation=cv2.INTER_AREA)
+                planes.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420).tobytes())
+    finally:
+        capture.release()
+    assert len(planes) >= 25, f"only {len(planes)} frames could be read from {FAKE_CAMERA_SOURCE}"
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{FAKE_CAMERA_FPS}:1 Ip A1:1 C420jpeg\n".encode())
+        for frame in planes + planes[-2:0:-1]:
+            out.write(b"FRAME\n")
+            out.write(frame)
+    return path
+
+
 def launch_with_fake_camera(playwright_driver, y4m: Path):
     """Headless Chromium whose camera plays `y4m` and whose permission prompts are accepted."""
     return playwright_driver.chromium.launch(

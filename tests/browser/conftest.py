@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from browser_harness import (
-    ADMIN_KEY, ARTIFACTS, CHROMIUM, CHROMIUM_BASE_ARGS, FAKE_CAMERA_FPS, FAKE_CAMERA_SIZE, FAKE_CAMERA_SOURCE,
-    FAKE_CAMERA_SOURCE_FRAMES, THREE_JS, RunningServer, launch_with_fake_camera,
+    ADMIN_KEY, ARTIFACTS, CHROMIUM, CHROMIUM_BASE_ARGS, FAKE_CAMERA_SOURCE, FAKE_CAMERA_SOURCE_FRAMES, THREE_JS,
+    RunningServer, launch_with_fake_camera, write_fake_camera,
 )
 
 from tests.server.live_server import start_server, stop_server
@@ -23,30 +23,9 @@ def artifacts_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def fake_camera_y4m(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The start of a real face video, forward then backward, as a YUV4MPEG2 file (Chromium's
-    fake camera format: 4:2:0 planes after each FRAME line)."""
-    import cv2
-
-    path = tmp_path_factory.mktemp("fake_camera") / "face_640x360.y4m"
-    width, height = FAKE_CAMERA_SIZE
-    capture = cv2.VideoCapture(str(FAKE_CAMERA_SOURCE))
-    frames: list[bytes] = []
-    try:
-        while len(frames) < FAKE_CAMERA_SOURCE_FRAMES:
-            ok, bgr = capture.read()
-            if not ok:
-                break
-            bgr = cv2.resize(bgr, (width, height), interpolation=cv2.INTER_AREA)
-            frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420).tobytes())
-    finally:
-        capture.release()
-    assert len(frames) >= 25, f"only {len(frames)} frames could be read from {FAKE_CAMERA_SOURCE}"
-    with path.open("wb") as out:
-        out.write(f"YUV4MPEG2 W{width} H{height} F{FAKE_CAMERA_FPS}:1 Ip A1:1 C420jpeg\n".encode())
-        for planes in frames + frames[-2:0:-1]:
-            out.write(b"FRAME\n")
-            out.write(planes)
-    return path
+    """The start of a real face video, forward then backward, as Chromium's fake camera."""
+    return write_fake_camera(tmp_path_factory.mktemp("fake_camera") / "face_640x360.y4m",
+                             range(FAKE_CAMERA_SOURCE_FRAMES))
 
 
 @pytest.fixture(scope="session")

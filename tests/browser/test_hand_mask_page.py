@@ -11,8 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from browser_harness import (FAKE_CAMERA_FPS, FAKE_CAMERA_SIZE, FAKE_CAMERA_SOURCE, launch_with_fake_camera,
-                             missing_prerequisite, open_shopper_page)
+from browser_harness import launch_with_fake_camera, missing_prerequisite, open_shopper_page, write_fake_camera
 from test_shopper_page import GLASSES, assert_no_page_errors, decode_data_url, eye_region, start_camera, wait_for_state
 
 _reason = missing_prerequisite()
@@ -27,27 +26,7 @@ THUMB_FRAMES = range(80, 111)  # the thumb stands still before her right lens
 @pytest.fixture(scope="module")
 def thumb_camera_y4m(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Frames 80-110 of the clip, forward then backward, as a YUV4MPEG2 fake camera."""
-    path = tmp_path_factory.mktemp("thumb_camera") / "thumb_640x360.y4m"
-    width, height = FAKE_CAMERA_SIZE
-    capture = cv2.VideoCapture(str(FAKE_CAMERA_SOURCE))
-    frames: list[bytes] = []
-    try:
-        index = 0
-        while index <= THUMB_FRAMES[-1]:
-            ok, bgr = capture.read()
-            assert ok, "the clip ended early"
-            if index in THUMB_FRAMES:
-                bgr = cv2.resize(bgr, (width, height), interpolation=cv2.INTER_AREA)
-                frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420).tobytes())
-            index += 1
-    finally:
-        capture.release()
-    with path.open("wb") as out:
-        out.write(f"YUV4MPEG2 W{width} H{height} F{FAKE_CAMERA_FPS}:1 Ip A1:1 C420jpeg\n".encode())
-        for planes in frames + frames[-2:0:-1]:
-            out.write(b"FRAME\n")
-            out.write(planes)
-    return path
+    return write_fake_camera(tmp_path_factory.mktemp("thumb_camera") / "thumb_640x360.y4m", THUMB_FRAMES)
 
 
 @pytest.fixture(scope="module")
