@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -60,9 +61,9 @@ def ear_roots(landmarks_head: np.ndarray, pose: HeadPose) -> np.ndarray:
     return (np.array(out) - t) @ r
 
 
-class _Reference:
-    def __init__(self, roots: np.ndarray, face_width: float) -> None:
-        self.roots, self.face_width = roots, face_width
+class _Reference(NamedTuple):
+    roots: np.ndarray  # (2,3) the reference face's ear roots, its own mm
+    face_width: float  # mm between landmarks 234 and 454
 
 
 @lru_cache(maxsize=1)

@@ -114,20 +114,16 @@ class GpuModel:
         if levels is None:
             levels = tuple((DetailLevel(p, 0.0),) for p in model.primitives)
         self.primitives = tuple(_upload_primitive(ctx, primitive_levels) for primitive_levels in levels)
-        # (N, 3) product frame: the corners of the model's convex hull. Their projection bounds
-        # its footprint on screen exactly (box corners overshot the patch by ~30% in area).
         points = [np.asarray(p.positions, np.float64).reshape(-1, 3) for p in model.primitives]
-        self.outline = _outline(np.concatenate(points))
-        # Primitive indices and outlines by rigid part (Primitive.part), for models whose parts
-        # move apart (glasses temples); a single entry for every other model.
+        # Primitive indices by rigid part (Primitive.part; one entry for most models, three for
+        # glasses whose temples move), and each part's outline: the corners of its convex hull,
+        # product frame, whose projection bounds its footprint on screen exactly (box corners
+        # overshot the patch by ~30% in area).
         members: dict[str, list[int]] = {}
         for index, primitive in enumerate(model.primitives):
             members.setdefault(primitive.part, []).append(index)
         self.part_members = {part: np.array(ids) for part, ids in members.items()}
-        self.part_outlines = (
-            {part: _outline(np.concatenate([points[i] for i in ids])) for part, ids in members.items()}
-            if len(members) > 1 else {next(iter(members)): self.outline}
-        )
+        self.part_outlines = {part: _outline(np.concatenate([points[i] for i in ids])) for part, ids in members.items()}
         # (primitives, 3) box centres, for sorting draws by depth.
         self.centres = np.stack([p.centre for p in self.primitives])
         self._materials: dict[int, tuple[Material, GpuMaterial]] = {}

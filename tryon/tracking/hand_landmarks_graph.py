@@ -15,7 +15,6 @@ from tryon.tracking.face_mesh_graph import landmarks_from_bytes
 
 IMAGE_STREAM = "multi_hand_landmarks"
 WORLD_STREAM = "multi_hand_world_landmarks"
-HAND_LANDMARKS = 21
 
 
 class HandLandmarksGraph:
